@@ -1,0 +1,81 @@
+"""Composition: the neutral routers in their fixed order, the pipeline, the sender, a front end."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.context import BotConfig
+from bot.dialogs import report
+from bot.handlers import common, fallback, resident
+from bot.pipeline import Pipeline
+from bot.routing import Router
+from bot.runtime import Runtime
+from bot.sender import OutboxSender, Transport
+from bot.supervisor import run_all
+from core.i18n import LOCALES, Translator
+
+log = logging.getLogger(__name__)
+
+
+def routers() -> list[Router]:
+    """Commands for everyone first, then dialogs in progress, then roles, the fallback last."""
+    return [common.router, report.router, resident.router, fallback.router]
+
+
+def command_menus(default_locale: str) -> dict[str, list[tuple[str, str]]]:
+    """Telegram keys menus by two-letter language codes: "" (everyone) and "zh"."""
+    translator = Translator(default_locale)
+    items = [(name, translator(description)) for name, description in common.COMMANDS]
+    return {"": items, "zh": items}
+
+
+def commands_in(locale: str) -> list[tuple[str, str]]:
+    translator = Translator(locale if locale in LOCALES else LOCALES[0])
+    return [(name, translator(description)) for name, description in common.COMMANDS]
+
+
+@dataclass
+class Core:
+    """The platform-neutral half of a running bot."""
+
+    runtime: Runtime
+    pipeline: Pipeline
+    config: BotConfig
+
+    @classmethod
+    def build(cls, runtime: Runtime) -> Core:
+        settings = runtime.settings
+        config = BotConfig(
+            bot_username=settings.bot_username, default_locale=settings.default_locale
+        )
+        pipeline = Pipeline(runtime.uow_factory, routers(), config)
+        return cls(runtime, pipeline, config)
+
+    def attach_sender(self, transport: Transport) -> OutboxSender:
+        sender = OutboxSender(
+            self.runtime.uow_factory, transport, self.runtime.settings.send_rate_per_second
+        )
+        self.pipeline.on_outbox = sender.wake
+        return sender
+
+
+async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
+    from bot.channels import aiogram_channel as channel
+
+    bot = channel.make_bot(token, api_base)
+    dispatcher = channel.build_dispatcher(core.pipeline)
+    sender = core.attach_sender(channel.AiogramTransport(bot))
+    try:
+        await channel.set_default_commands(bot, command_menus(core.config.default_locale))
+        loops = {"outbox": sender.run}
+        if webhook:
+            loops["webhook"] = lambda: channel.serve_webhook(dispatcher, bot, core.runtime.settings)
+        else:
+            await bot.delete_webhook()
+            loops["polling"] = lambda: channel.poll(
+                dispatcher, bot, core.runtime.settings.polling_timeout
+            )
+        await run_all(loops)
+    finally:
+        await bot.session.close()

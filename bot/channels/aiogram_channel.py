@@ -1,0 +1,354 @@
+"""The aiogram 3 front end: updates in, outbox items out. Thin by design.
+
+Per-update duties (de-duplication, unit of work, locale, errors, answering every button press)
+run in one outer middleware that drives the neutral pipeline; each neutral role router is
+wrapped in an aiogram Router with its role filter, in the pipeline's order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+    Update,
+)
+
+from bot import routing
+from bot.context import Context
+from bot.events import Inbound, Kind, parse_command
+from bot.pipeline import Handled, Pipeline
+from bot.replies import CAPTION_LIMIT, split_text
+from bot.sender import Delivery
+from core.enums import OutboxKind
+from core.services.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+
+
+def make_bot(token: str, api_base: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+    return Bot(token=token, session=session)
+
+
+def message_inbound(message: Message, update_id: int, bot_id: int) -> Inbound:
+    user = message.from_user
+    common: dict[str, Any] = {
+        "platform": PLATFORM,
+        "bot_id": bot_id,
+        "update_id": update_id,
+        "user_id": user.id if user else message.chat.id,
+        "chat_id": message.chat.id,
+        "chat_type": message.chat.type,
+        "first_name": user.first_name if user else None,
+        "language_code": user.language_code if user else None,
+        "sent_at": message.date.astimezone(UTC),
+        "message_id": message.message_id,
+        "media_group_id": message.media_group_id,
+    }
+    if message.text is not None:
+        command = parse_command(message.text)
+        if command is not None:
+            return Inbound(
+                kind=Kind.COMMAND, text=message.text, command=command[0], args=command[1], **common
+            )
+        return Inbound(kind=Kind.TEXT, text=message.text, **common)
+    caption = message.caption
+    if message.photo:
+        return Inbound(kind=Kind.PHOTO, text=caption, file_ref=message.photo[-1].file_id, **common)
+    if message.document:
+        return Inbound(
+            kind=Kind.DOCUMENT, text=caption, file_ref=message.document.file_id, **common
+        )
+    if message.voice:
+        return Inbound(kind=Kind.VOICE, text=caption, file_ref=message.voice.file_id, **common)
+    if message.contact:
+        return Inbound(
+            kind=Kind.CONTACT,
+            phone_number=message.contact.phone_number,
+            contact_user_id=message.contact.user_id,
+            **common,
+        )
+    if message.location:
+        return Inbound(
+            kind=Kind.LOCATION,
+            latitude=message.location.latitude,
+            longitude=message.location.longitude,
+            **common,
+        )
+    if message.sticker:
+        return Inbound(kind=Kind.STICKER, **common)
+    return Inbound(kind=Kind.OTHER, **common)
+
+
+def callback_inbound(query: CallbackQuery, update_id: int, bot_id: int, now: Any) -> Inbound:
+    message = query.message
+    chat_id = message.chat.id if message else query.from_user.id
+    return Inbound(
+        platform=PLATFORM,
+        bot_id=bot_id,
+        update_id=update_id,
+        kind=Kind.BUTTON,
+        user_id=query.from_user.id,
+        chat_id=chat_id,
+        chat_type=message.chat.type if message else "private",
+        first_name=query.from_user.first_name,
+        language_code=query.from_user.language_code,
+        sent_at=now,
+        payload=query.data,
+        callback_id=query.id,
+        message_id=message.message_id if message else None,
+    )
+
+
+def to_inbound(update: Update, bot_id: int, now: Any) -> Inbound | None:
+    if update.message is not None:
+        return message_inbound(update.message, update.update_id, bot_id)
+    if update.callback_query is not None:
+        return callback_inbound(update.callback_query, update.update_id, bot_id, now)
+    return None
+
+
+class PipelineMiddleware(BaseMiddleware):
+    """Everything around the role routers: the neutral pipeline's begin, finish and fail."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot: Bot = data["bot"]
+        inbound = to_inbound(event, bot.id, self.pipeline.uow_factory.clock.now())
+        if inbound is None:
+            return UNHANDLED
+        try:
+            async with self.pipeline.uow_factory() as uow:
+                ctx = await self.pipeline.begin(uow, inbound)
+                if ctx is None:
+                    handled = Handled(duplicate=True)
+                else:
+                    data["ctx"] = ctx
+                    data["payload"] = self.pipeline.decode_payload(ctx)
+                    await handler(event, data)
+                    await self.pipeline.finish(ctx)
+                    handled = Handled(ctx.toast)
+        except Exception as exc:
+            handled = await self.pipeline.fail(inbound, exc)
+        if inbound.callback_id is not None:
+            await answer_button(bot, inbound.callback_id, handled.toast)
+        return None
+
+
+async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
+    """Every press is answered, or the person's client shows a spinner for a long while."""
+    try:
+        await bot.answer_callback_query(callback_id, text=toast[:200] if toast else None)
+    except TelegramBadRequest as exc:  # too old: the press was handled all the same
+        log.info("could not answer callback %s: %s", callback_id, exc.message)
+
+
+def _role_router(neutral: routing.Router) -> Router:
+    router = Router(name=neutral.name)
+
+    def allowed(event: TelegramObject, ctx: Context) -> bool:
+        return neutral.allows(ctx)
+
+    async def handle(event: TelegramObject, ctx: Context, payload: Any) -> Any:
+        return None if await neutral.dispatch(ctx, payload) else UNHANDLED
+
+    router.message.register(handle, allowed)
+    router.callback_query.register(handle, allowed)
+    return router
+
+
+def build_dispatcher(pipeline: Pipeline) -> Dispatcher:
+    dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(PipelineMiddleware(pipeline))
+    for neutral in pipeline.routers:
+        dispatcher.include_router(_role_router(neutral))
+    return dispatcher
+
+
+def _markup(payload: dict[str, Any]) -> Any:
+    if payload.get("buttons"):
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text=b["text"], url=b["url"])
+                    if "url" in b
+                    else InlineKeyboardButton(text=b["text"], callback_data=b["data"])
+                    for b in row
+                ]
+                for row in payload["buttons"]
+            ]
+        )
+    if payload.get("keyboard"):
+        return ReplyKeyboardMarkup(
+            keyboard=[
+                [KeyboardButton(text=k["text"], request_contact=k["contact"] or None) for k in row]
+                for row in payload["keyboard"]
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if payload.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
+    return None
+
+
+class AiogramTransport:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        try:
+            return await self._deliver(item)
+        except TelegramRetryAfter as exc:
+            return Delivery(retry_after=float(exc.retry_after))
+        except TelegramForbiddenError:
+            return Delivery(blocked=True)
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return Delivery()
+            return Delivery(error=exc.message, permanent=True)
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            return Delivery(error=str(exc))
+
+    async def _deliver(self, item: OutboxItem) -> Delivery:
+        payload = item.payload
+        chat_id = item.chat_id
+        if item.kind is OutboxKind.EDIT:
+            if item.target_message_id is None:
+                return Delivery(error="nothing to edit", permanent=True)
+            markup = _markup(payload)
+            await self.bot.edit_message_text(
+                text=payload["text"],
+                chat_id=chat_id,
+                message_id=item.target_message_id,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+            return Delivery(message_id=item.target_message_id)
+        if item.kind is OutboxKind.DELETE:
+            if item.target_message_id is not None:
+                await self.bot.delete_message(chat_id, item.target_message_id)
+            return Delivery()
+        if item.kind is OutboxKind.COMMANDS:
+            await self.bot.set_my_commands(
+                [BotCommand(command=c, description=d) for c, d in payload["commands"]],
+                scope=BotCommandScopeChat(chat_id=chat_id),
+            )
+            return Delivery()
+        return await self._send(chat_id, payload, item.paid_broadcast)
+
+    async def _send(self, chat_id: int, payload: dict[str, Any], paid: bool) -> Delivery:
+        text: str = payload["text"]
+        markup = _markup(payload)
+        extra = {"allow_paid_broadcast": True} if paid else {}
+        photos: list[str] = payload.get("photos", [])
+        if len(photos) == 1 and len(text) <= CAPTION_LIMIT:
+            sent = await self.bot.send_photo(
+                chat_id, photos[0], caption=text or None, reply_markup=markup, **extra
+            )
+            return Delivery(message_id=sent.message_id)
+        if photos:
+            media = [InputMediaPhoto(media=p) for p in photos[:10]]
+            if len(media) == 1:
+                await self.bot.send_photo(chat_id, photos[0], **extra)
+            else:
+                await self.bot.send_media_group(chat_id, media, **extra)
+        for document in payload.get("documents", []):
+            await self.bot.send_document(chat_id, document, **extra)
+        pieces = split_text(text)
+        message_id = None
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            sent = await self.bot.send_message(
+                chat_id, piece, reply_markup=markup if last else None, **extra
+            )
+            message_id = sent.message_id
+        return Delivery(message_id=message_id)
+
+
+async def set_default_commands(bot: Bot, commands: dict[str, list[tuple[str, str]]]) -> None:
+    """The menu for people we have not met: Simplified by default and for `zh` clients.
+
+    Telegram keys menus by a two-letter language code, which cannot tell the scripts apart, so
+    each known person also gets a menu in their own script and role (an outbox COMMANDS item).
+    """
+    for language_code, items in commands.items():
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in items],
+            scope=BotCommandScopeDefault(),
+            language_code=language_code or None,
+        )
+
+
+async def poll(dispatcher: Dispatcher, bot: Bot, poll_seconds: int = 10) -> None:
+    """Long polling that stops cleanly when cancelled.
+
+    Cancelling start_polling itself would leave its inner polling task running, so a
+    cancellation is turned into stop_polling, which ends it gracefully.
+    """
+    polling = asyncio.ensure_future(
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=poll_seconds
+        )
+    )
+    try:
+        await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        if not polling.done():
+            await dispatcher.stop_polling()
+            await polling
+        raise
+
+
+async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Any) -> None:
+    """Telegram POSTs updates to WEBHOOK_URL; the secret token header proves it is Telegram."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+    from yarl import URL
+
+    if not settings.webhook_url or settings.webhook_secret is None:
+        raise ValueError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
+    secret = settings.webhook_secret.get_secret_value()
+    app = web.Application()
+    path = URL(settings.webhook_url).path
+    handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
+    handler.register(app, path=path if path not in ("", "/") else "/webhook")
+    setup_application(app, dispatcher, bot=bot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    await bot.set_webhook(settings.webhook_url, secret_token=secret)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,106 @@
+"""The `guanjia` command: run the bot, the demo, the sandbox, migrations and admin commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings
+
+app = typer.Typer(help="Guanjia: the Telegram front desk of a property-management company.")
+db_app = typer.Typer(help="Database migrations.")
+app.add_typer(db_app, name="db")
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def run(
+    api_base: Annotated[
+        str | None, typer.Option(help="Bot API base URL (emulator, local server)")
+    ] = None,
+    webhook: Annotated[
+        bool, typer.Option(help="Receive updates by webhook instead of polling")
+    ] = False,
+    framework: Annotated[str | None, typer.Option(help="aiogram (default) or ptb")] = None,
+) -> None:
+    """Run the bot (long polling, or a webhook behind a secret token)."""
+    from bot.app import Core, run_aiogram
+    from bot.runtime import build_runtime
+
+    overrides = {k: v for k, v in {"api_base": api_base, "framework": framework}.items() if v}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    _logging(settings)
+    if settings.bot_token is None:
+        raise typer.BadParameter("BOT_TOKEN is not set (see the README)")
+    token = settings.bot_token.get_secret_value()
+
+    async def main() -> None:
+        runtime = build_runtime(settings)
+        try:
+            core = Core.build(runtime)
+            if settings.framework == "ptb":
+                from bot.channels.ptb_channel import run_ptb
+
+                await run_ptb(core, token, settings.api_base, webhook)
+            else:
+                await run_aiogram(core, token, settings.api_base, webhook)
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or upgrade the database schema."""
+    from core.migrate import upgrade
+
+    settings = Settings()
+    asyncio.run(upgrade(settings.database_url, revision))
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new DATA_KEY (the key that encrypts names and phone numbers)."""
+    from core.crypto import new_key
+
+    typer.echo(new_key())
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 8081,
+    token: Annotated[
+        str, typer.Option(help="The bot token the sandbox accepts")
+    ] = "123456:SANDBOX",
+) -> None:
+    """Run the local Telegram Bot API emulator on its own (no Telegram, no network)."""
+    from tg_emulator import serve
+
+    asyncio.run(serve(host="127.0.0.1", port=port, token=token))
+
+
+@app.command()
+def demo(
+    locale: Annotated[str, typer.Option(help="zh_Hans, zh_Hant or both")] = "both",
+) -> None:
+    """Play a scripted conversation against the emulator and print the transcript."""
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(locale))
+
+
+def main() -> None:
+    from bot.cli_admin import mount
+
+    mount(app)
+    app()

@@ -1,0 +1,338 @@
+"""Operator commands that set an estate up: `guanjia import`, `guanjia invite`, `guanjia staff`.
+
+Each command builds the settings and the runtime, runs one unit of work, commits it when all went
+well and disposes the engine. The database must already be migrated. Output is English (these are
+operators' tools, not chat text); errors go to stderr with a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from core.crypto import mask_phone
+from core.enums import Relation
+from core.errors import DomainError, ImportFailed, NotFound
+from core.services import directory, importer, invitations, people
+from core.uow import UnitOfWork
+
+T = TypeVar("T")
+
+
+class OutputFormat(StrEnum):
+    LINKS = "links"
+    TABLE = "table"
+    CSV = "csv"
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+def _message(exc: DomainError) -> str:
+    try:
+        return exc.message_id.format(**exc.params)
+    except (KeyError, IndexError, ValueError):
+        return exc.message_id
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _run(
+    work: Callable[[UnitOfWork, Settings], Awaitable[T]],
+    settings: Settings,
+    *,
+    commit: bool = True,
+) -> T:
+    """Runs `work` in one unit of work; commits unless it raised (or `commit` is False)."""
+
+    async def main() -> T:
+        runtime: Runtime = build_runtime(settings)
+        try:
+            async with runtime.uow_factory() as uow:
+                result = await work(uow, settings)
+                if commit:
+                    await uow.commit()
+                return result
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except ImportFailed as exc:
+        for row, message in exc.errors:
+            where = "file" if row == 0 else f"row {row}"
+            typer.echo(f"{where}: {message}", err=True)
+        typer.echo(f"{len(exc.errors)} problem(s); nothing was imported.", err=True)
+        raise typer.Exit(1) from None
+    except DomainError as exc:
+        raise _fail(_message(exc)) from None
+    except OperationalError as exc:
+        raise _fail(
+            f"database: {exc.orig} (is DATABASE_URL right and the schema migrated?)", 2
+        ) from None
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded for a terminal or a printout, counting a Chinese character as two."""
+    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, ["-" * w for w in widths], *rows]:
+        cells = [str(c) + " " * (w - _width(str(c))) for c, w in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _emit(text: str, out: Path | None, *, bom: bool = False) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+
+
+# --- guanjia import ------------------------------------------------------------------------------
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV file (UTF-8, Excel's 'CSV UTF-8' is fine).")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check the file; write nothing.")
+    ] = False,
+) -> None:
+    """Import estates, buildings, units, teams, staff and residents from one CSV file."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror}") from None
+
+    async def work(uow: UnitOfWork, _settings: Settings) -> importer.ImportSummary:
+        return await importer.import_csv(uow, data)
+
+    summary = _run(work, Settings(), commit=not check)
+    for line in summary.lines():
+        typer.echo(line)
+    if check:
+        typer.echo("checked: no problems found; nothing was written (--check).")
+
+
+# --- guanjia invite ------------------------------------------------------------------------------
+
+
+def invite_command(
+    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX.")],
+    building: Annotated[str | None, typer.Option(help="Only this building, e.g. 1栋.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only this unit (needs --building).")] = None,
+    relation: Annotated[Relation, typer.Option(help="Who the codes are for.")] = Relation.OWNER,
+    days: Annotated[int, typer.Option(min=1, help="Days before the codes expire.")] = 30,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="links: one deep link a line; table: printable; csv."),
+    ] = OutputFormat.LINKS,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """One-time invitation links binding a resident's Telegram account to a unit."""
+    if unit is not None and building is None:
+        raise _fail("--unit needs --building (unit numbers repeat across buildings)")
+
+    async def work(
+        uow: UnitOfWork, settings: Settings
+    ) -> tuple[directory.EstateView, list[invitations.InvitationView]]:
+        found = await directory.require_estate(uow, estate)
+        if building is None:
+            units = await directory.list_estate_units(uow, found.id)
+        else:
+            block = await directory.get_building(uow, found.id, building)
+            if block is None:
+                raise NotFound(
+                    "unknown building {name!r} in {code}", name=building, code=found.code
+                )
+            units = await directory.list_units(uow, block.id)
+            if unit is not None:
+                units = [u for u in units if u.number == unit.strip()]
+                if not units:
+                    raise NotFound("unknown unit {unit!r} in {name}", unit=unit, name=building)
+        if not units:
+            raise NotFound("no units to invite: import the units first")
+        views = await invitations.create_unit_invitations(
+            uow, [u.id for u in units], relation, days
+        )
+        return found, views
+
+    settings = Settings()
+    found, views = _run(work, settings)
+    zone = ZoneInfo(found.timezone)
+    links = [deep_link(settings.bot_username, v.code) for v in views]
+    if output is OutputFormat.LINKS:
+        _emit("".join(f"{link}\n" for link in links), out)
+    else:
+        header = ["estate", "building", "unit", "relation", "code", "link", "expires"]
+        rows = [
+            [
+                found.code,
+                v.building,
+                v.unit_number,
+                str(v.relation),
+                v.code,
+                link,
+                v.expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            ]
+            for v, link in zip(views, links, strict=True)
+        ]
+        if output is OutputFormat.TABLE:
+            _emit(format_table(header, rows), out)
+        else:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
+            _emit(buffer.getvalue(), out, bom=True)  # the BOM makes Excel read it as UTF-8
+    if out is not None:
+        typer.echo(f"wrote {len(views)} invitation(s) to {out}", err=True)
+
+
+# --- guanjia staff ... ---------------------------------------------------------------------------
+
+staff_app = typer.Typer(help="Staff members of an estate.", no_args_is_help=True)
+
+
+def _print_code(settings: Settings, code: str, days: int) -> None:
+    typer.echo(f"code: {code}")
+    typer.echo(f"link: {deep_link(settings.bot_username, code)}")
+    typer.echo(f"valid for {days} day(s), once; it links the Telegram account that opens it.")
+
+
+@staff_app.command("add")
+def staff_add(
+    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX.")],
+    name: Annotated[str, typer.Option(help="Full name, e.g. 张师傅.")],
+    phone: Annotated[str, typer.Option(help="Mobile phone number.")],
+    role: Annotated[str, typer.Option(help="technician, housekeeper, dispatcher, ...")],
+    team: Annotated[str | None, typer.Option(help="Team name, e.g. 工程组.")] = None,
+    days: Annotated[int, typer.Option(min=1, help="Days before the code expires.")] = 7,
+) -> None:
+    """Add a staff member (or a role to one) and print their one-time link code."""
+
+    async def work(uow: UnitOfWork, _settings: Settings) -> tuple[directory.Enrolment, str]:
+        found = await directory.require_estate(uow, estate)
+        staff_role = directory.check_staff_role(role)
+        team_id = None if team is None else (await directory.ensure_team(uow, found.id, team)).id
+        enrolment = await directory.ensure_staff(uow, found.id, name, phone, staff_role, team_id)
+        code = await invitations.create_staff_invitation(uow, enrolment.person_id, found.id, days)
+        return enrolment, code
+
+    settings = Settings()
+    enrolment, code = _run(work, settings)
+    who = f"{name} ({mask_phone(phone)})"
+    if enrolment.person_created:
+        typer.echo(f"added {who} as {role.lower()} in {estate.upper()}")
+    elif enrolment.created:
+        typer.echo(f"{who} was on record: granted {role.lower()} in {estate.upper()}")
+    else:
+        typer.echo(f"{who} already is {role.lower()} in {estate.upper()}")
+    _print_code(settings, code, days)
+
+
+@staff_app.command("role")
+def staff_role(
+    phone: Annotated[str, typer.Option(help="The staff member's phone number.")],
+    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX.")],
+    role: Annotated[str, typer.Option(help="technician, housekeeper, dispatcher, ...")],
+    team: Annotated[str | None, typer.Option(help="Team name, e.g. 工程组.")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Take the role away.")] = False,
+) -> None:
+    """Grant a role to someone on record (by phone), or take it away with --remove."""
+
+    async def work(uow: UnitOfWork, _settings: Settings) -> None:
+        found = await directory.require_estate(uow, estate)
+        staff_role = directory.check_staff_role(role)
+        person_id = await people.find_by_phone(uow, phone)
+        if person_id is None:
+            raise NotFound(
+                "no one on record has phone {phone}; use `staff add`", phone=mask_phone(phone)
+            )
+        if remove:
+            await people.revoke_role(uow, person_id, found.id, staff_role)
+            return
+        team_id = None if team is None else (await directory.ensure_team(uow, found.id, team)).id
+        await people.grant_role(uow, person_id, found.id, staff_role, team_id)
+
+    _run(work, Settings())
+    done = "removed" if remove else "granted"
+    typer.echo(f"{done} {role.lower()} for {mask_phone(phone)} in {estate.upper()}")
+
+
+@staff_app.command("code")
+def staff_code(
+    phone: Annotated[str, typer.Option(help="The staff member's phone number.")],
+    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX.")],
+    days: Annotated[int, typer.Option(min=1, help="Days before the code expires.")] = 7,
+) -> None:
+    """A fresh one-time code linking a staff member's Telegram account (older codes lapse)."""
+
+    async def work(uow: UnitOfWork, _settings: Settings) -> str:
+        found = await directory.require_estate(uow, estate)
+        person_id = await directory.staff_person(uow, found.id, phone)
+        return await invitations.create_staff_invitation(uow, person_id, found.id, days)
+
+    settings = Settings()
+    code = _run(work, settings)
+    _print_code(settings, code, days)
+
+
+@staff_app.command("list")
+def staff_list(
+    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX.")],
+    all_roles: Annotated[
+        bool, typer.Option("--all", help="Include roles that were taken away.")
+    ] = False,
+) -> None:
+    """The staff of an estate: name, masked phone, role, team."""
+
+    async def work(uow: UnitOfWork, _settings: Settings) -> list[directory.StaffView]:
+        found = await directory.require_estate(uow, estate)
+        return await directory.list_staff(uow, found.id, include_inactive=all_roles)
+
+    staff = _run(work, Settings(), commit=False)
+    if not staff:
+        typer.echo("no staff")
+        return
+    header = ["name", "phone", "role", "team", *(["active"] if all_roles else [])]
+    rows = [
+        [
+            s.name or "-",
+            s.phone_masked or "-",
+            str(s.role),
+            s.team or "-",
+            *(["yes" if s.active else "no"] if all_roles else []),
+        ]
+        for s in staff
+    ]
+    typer.echo(format_table(header, rows), nl=False)
+
+
+def mount(app: typer.Typer) -> None:
+    """Adds `import`, `invite` and `staff …` to the main `guanjia` command."""
+    app.command("import")(import_command)
+    app.command("invite")(invite_command)
+    app.add_typer(staff_app, name="staff")
+
+
+admin_app = typer.Typer(help="Estate setup for operators.", no_args_is_help=True)
+mount(admin_app)

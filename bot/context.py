@@ -1,0 +1,127 @@
+"""What a handler receives: the event, the person, their language, the unit of work, replies."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.events import Inbound
+from bot.replies import Reply
+from core.enums import OutboxKind, Role
+from core.i18n import Translator, resolve_locale
+from core.lifecycle import Actor
+from core.services import identities, outbox
+from core.services.conversations import DialogState
+from core.services.identities import IdentityView
+from core.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """The few settings the conversation layer needs."""
+
+    bot_username: str = "guanjia_bot"
+    default_locale: str = "zh_Hans"
+    default_timezone: str = "Asia/Shanghai"
+
+
+def translator_for(identity: IdentityView, config: BotConfig) -> Translator:
+    locale = identity.locale or resolve_locale(identity.language_code, config.default_locale)
+    return Translator(locale, config.default_timezone)
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    inbound: Inbound
+    identity: IdentityView
+    roles: frozenset[Role]
+    t: Translator
+    config: BotConfig
+    state: DialogState | None = None
+    state_dirty: bool = False
+    toast: str | None = None
+    prefaces: list[str] = field(default_factory=list)  # apologies and greetings for the 1st reply
+
+    @property
+    def person_id(self) -> int | None:
+        return self.identity.person_id
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.identity.person_id, self.roles)
+
+    def _(self, message_id: str, **params: Any) -> str:
+        return self.t.gettext(message_id, **params)
+
+    async def reply(self, reply: Reply | str) -> int:
+        if isinstance(reply, str):
+            reply = Reply(reply)
+        if self.prefaces:
+            reply.text = "\n\n".join([*self.prefaces, reply.text])
+            self.prefaces.clear()
+        return await outbox.enqueue(
+            self.uow, self.inbound.chat_id, reply.to_payload(), identity_id=self.identity.id
+        )
+
+    async def edit(self, reply: Reply | str, message_id: int | None = None) -> None:
+        """Replaces the message whose button was pressed (or `message_id`)."""
+        if isinstance(reply, str):
+            reply = Reply(reply)
+        target = message_id or self.inbound.message_id
+        if target is None:
+            await self.reply(reply)
+            return
+        await outbox.enqueue(
+            self.uow,
+            self.inbound.chat_id,
+            reply.to_payload(),
+            kind=OutboxKind.EDIT,
+            identity_id=self.identity.id,
+            target_message_id=target,
+        )
+
+    async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None:
+        """Tells another person, in each of their chats and in their own language."""
+        for identity in await identities.of_person(self.uow, person_id):
+            if identity.blocked:
+                continue
+            reply = build(translator_for(identity, self.config))
+            await outbox.enqueue(
+                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
+            )
+
+    async def send_to_chat(self, chat_id: int, reply: Reply) -> None:
+        await outbox.enqueue(self.uow, chat_id, reply.to_payload())
+
+    # Dialog state: kept in the database, saved when the update has been handled.
+    def start_dialog(self, dialog: str, step: str, data: dict[str, Any] | None = None) -> None:
+        payload = dict(data or {})
+        payload["nonce"] = secrets.randbelow(10**6)
+        self.state = DialogState(dialog, step, payload)
+        self.state_dirty = True
+
+    def set_step(self, step: str) -> None:
+        if self.state is None:
+            raise RuntimeError("no dialog in progress")
+        self.state.step = step
+        self.state_dirty = True
+
+    def remember(self, **values: Any) -> None:
+        if self.state is None:
+            raise RuntimeError("no dialog in progress")
+        self.state.data.update(values)
+        self.state_dirty = True
+
+    def end_dialog(self) -> None:
+        self.state = None
+        self.state_dirty = True
+
+    def in_dialog(self, dialog: str) -> bool:
+        return self.state is not None and self.state.dialog == dialog
+
+    @property
+    def nonce(self) -> int:
+        return int(self.state.data.get("nonce", 0)) if self.state else 0

@@ -1,0 +1,587 @@
+"""Reporting: a repair, a complaint, a home service, a question or a praise.
+
+The dialog asks only for what is still missing, in a fixed order, so editing one answer before
+confirming clears just that answer and returns to the summary (复述确认) afterwards. Each
+button carries the dialog's nonce: a button from an earlier report is refused politely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.context import Context
+from bot.dialogs.slots import SLOT_LABELS, Slot, days_offered, local_today, open_slots, window
+from bot.events import MEDIA_KINDS, Kind
+from bot.labels import KIND_LABELS, PRIORITY_LABELS
+from bot.menus import Menu, MenuItem, main_menu
+from bot.payloads import Payload
+from bot.replies import Button, Reply
+from bot.routing import Router
+from core.enums import OrderKind, Priority
+from core.i18n import N_, pick_name
+from core.lifecycle import Actor
+from core.services import directory, orders, residents
+from core.services.orders import Attachment, NewOrder
+from core.timelimits import answer_within
+
+DIALOG = "report"
+MAX_PHOTOS = 5
+MAX_DESCRIPTION = 1000
+
+router = Router("report")
+
+
+class Field(StrEnum):
+    WHERE = "wh"
+    CATEGORY = "ca"
+    HOME = "ho"
+    PLACE = "pl"
+    DESCRIPTION = "de"
+    DAY = "dy"
+    SLOT = "sl"
+    PRIORITY = "pr"
+    CALLBACK = "cb"
+    SUMMARY = "su"
+    EDIT = "ed"
+
+
+@dataclass(frozen=True)
+class Answer(Payload, prefix="rp"):
+    nonce: int
+    field: Field
+    value: str
+
+
+PUBLIC_PLACES = [
+    ("lobby", N_("Lobby")),
+    ("lift", N_("Lift")),
+    ("stairs", N_("Corridor or stairs")),
+    ("parking", N_("Car park")),
+    ("garden", N_("Garden")),
+    ("gate", N_("Main gate")),
+]
+PLACE_LABELS = dict(PUBLIC_PLACES)
+
+FIELDS_BY_KIND: dict[OrderKind, list[Field]] = {
+    OrderKind.IN_HOME_REPAIR: [
+        Field.WHERE,
+        Field.CATEGORY,
+        Field.HOME,
+        Field.DESCRIPTION,
+        Field.DAY,
+        Field.SLOT,
+        Field.PRIORITY,
+    ],
+    OrderKind.PUBLIC_REPAIR: [
+        Field.WHERE,
+        Field.CATEGORY,
+        Field.PLACE,
+        Field.DESCRIPTION,
+        Field.PRIORITY,
+    ],
+    OrderKind.HOUSEKEEPING: [Field.CATEGORY, Field.HOME, Field.DESCRIPTION, Field.DAY, Field.SLOT],
+    OrderKind.COMPLAINT: [Field.CATEGORY, Field.DESCRIPTION, Field.CALLBACK],
+    OrderKind.INQUIRY: [Field.DESCRIPTION],
+    OrderKind.PRAISE: [Field.DESCRIPTION],
+}
+MENU_KINDS = {
+    MenuItem.REPAIR: OrderKind.IN_HOME_REPAIR,
+    MenuItem.COMPLAINT: OrderKind.COMPLAINT,
+    MenuItem.HOUSEKEEPING: OrderKind.HOUSEKEEPING,
+    MenuItem.INQUIRY: OrderKind.INQUIRY,
+    MenuItem.PRAISE: OrderKind.PRAISE,
+}
+EDITABLE = {
+    Field.CATEGORY: N_("Category"),
+    Field.HOME: N_("Home"),
+    Field.PLACE: N_("Place"),
+    Field.DESCRIPTION: N_("Description and photos"),
+    Field.DAY: N_("Preferred time"),
+    Field.PRIORITY: N_("Urgency"),
+    Field.CALLBACK: N_("Phone callback"),
+}
+# Clearing one answer also clears those that depend on it.
+DEPENDENTS = {Field.DAY: [Field.SLOT], Field.DESCRIPTION: []}
+
+
+def _button(ctx: Context, label: str, field: Field, value: object) -> Button:
+    return Button(label, Answer(ctx.nonce, field, str(value)))
+
+
+def _kind(ctx: Context) -> OrderKind:
+    assert ctx.state is not None
+    return OrderKind(ctx.state.data["kind"])
+
+
+def _data(ctx: Context) -> dict[str, Any]:
+    assert ctx.state is not None
+    return ctx.state.data
+
+
+async def start(
+    ctx: Context, kind: OrderKind, description: str | None = None, category_id: int | None = None
+) -> None:
+    homes = await residents.homes_of(ctx.uow, ctx.person_id)
+    home = residents.current_home(homes, ctx.identity.current_unit_id)
+    if home is None:
+        await ctx.reply(main_menu(ctx, ctx._("Please bind your home first.")))
+        return
+    ctx.start_dialog(
+        DIALOG,
+        "",
+        {"kind": kind, "estate_id": home.estate_id, "timezone": home.timezone, "attachments": []},
+    )
+    if kind in (OrderKind.IN_HOME_REPAIR, OrderKind.PUBLIC_REPAIR):
+        ctx.remember(where=None)
+    if len(homes) == 1 or kind not in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
+        ctx.remember(unit_id=home.unit_id)
+    if description:
+        ctx.remember(description=description[:MAX_DESCRIPTION])
+    if category_id is not None:
+        ctx.remember(category_id=category_id)
+    await advance(ctx)
+
+
+def missing(ctx: Context) -> Field | None:
+    data = _data(ctx)
+    for field in FIELDS_BY_KIND[_kind(ctx)]:
+        if data.get(_key(field)) in (None, ""):
+            return field
+    return None
+
+
+def _key(field: Field) -> str:
+    return {
+        Field.WHERE: "where",
+        Field.CATEGORY: "category_id",
+        Field.HOME: "unit_id",
+        Field.PLACE: "place",
+        Field.DESCRIPTION: "description",
+        Field.DAY: "day",
+        Field.SLOT: "slot",
+        Field.PRIORITY: "priority",
+        Field.CALLBACK: "callback",
+    }[field]
+
+
+async def advance(ctx: Context) -> None:
+    """Asks for the first missing answer, or repeats the whole request back for confirmation."""
+    field = missing(ctx)
+    ctx.set_step(field.value if field else Field.SUMMARY.value)
+    await ask(ctx, field)
+
+
+async def ask(ctx: Context, field: Field | None) -> None:
+    if field is None:
+        await ctx.reply(await summary(ctx))
+    elif field is Field.WHERE:
+        await ctx.reply(
+            Reply(
+                ctx._("Where is the problem?"),
+                buttons=[
+                    [
+                        _button(ctx, ctx._("In my home"), Field.WHERE, "home"),
+                        _button(ctx, ctx._("In a public area"), Field.WHERE, "public"),
+                    ]
+                ],
+            )
+        )
+    elif field is Field.CATEGORY:
+        await ctx.reply(await _category_question(ctx))
+    elif field is Field.HOME:
+        homes = await residents.homes_of(ctx.uow, ctx.person_id)
+        await ctx.reply(
+            Reply(
+                ctx._("Which home is it for?"),
+                buttons=[
+                    [_button(ctx, f"{h.estate_name} {h.label}", Field.HOME, h.unit_id)]
+                    for h in homes
+                ],
+            )
+        )
+    elif field is Field.PLACE:
+        rows = [[_button(ctx, ctx._(label), Field.PLACE, code)] for code, label in PUBLIC_PLACES]
+        await ctx.reply(Reply(ctx._(ASK_PLACE), buttons=_pairs(rows)))
+    elif field is Field.DESCRIPTION:
+        await ctx.reply(ctx._(ASK_DESCRIPTION, photos=MAX_PHOTOS))
+    elif field is Field.DAY:
+        await ctx.reply(_day_question(ctx))
+    elif field is Field.SLOT:
+        await ctx.reply(_slot_question(ctx))
+    elif field is Field.PRIORITY:
+        await ctx.reply(
+            Reply(
+                ctx._("How urgent is it?"),
+                buttons=[
+                    [_button(ctx, ctx._(PRIORITY_LABELS[p]), Field.PRIORITY, p.value)]
+                    for p in Priority
+                ],
+            )
+        )
+    elif field is Field.CALLBACK:
+        await ctx.reply(
+            Reply(
+                ctx._("Would you like us to call you back by phone as well?"),
+                buttons=[
+                    [
+                        _button(ctx, ctx._("Yes, please call me"), Field.CALLBACK, 1),
+                        _button(ctx, ctx._("No, chat is fine"), Field.CALLBACK, 0),
+                    ]
+                ],
+            )
+        )
+
+
+ASK_PLACE = N_("Where exactly? Choose a place, or type it (for example: Building 3, 2nd floor).")
+ASK_DESCRIPTION = N_(
+    "Please describe the problem in a few words. You may also send up to {photos} photos, a "
+    "voice note or a document."
+)
+
+
+def _pairs(rows: list[list[Button]]) -> list[list[Button]]:
+    flat = [button for row in rows for button in row]
+    return [flat[i : i + 2] for i in range(0, len(flat), 2)]
+
+
+async def _category_question(ctx: Context) -> Reply:
+    kind = _kind(ctx)
+    category_kind = OrderKind.IN_HOME_REPAIR if kind is OrderKind.PUBLIC_REPAIR else kind
+    categories = await directory.list_categories(ctx.uow, _data(ctx)["estate_id"], category_kind)
+    buttons = [
+        [_button(ctx, pick_name(ctx.t.locale, c.name_hans, c.name_hant), Field.CATEGORY, c.id)]
+        for c in categories
+    ]
+    question = {
+        OrderKind.COMPLAINT: N_("What is the complaint about?"),
+        OrderKind.HOUSEKEEPING: N_("Which service do you need?"),
+    }.get(kind, N_("What needs repairing?"))
+    return Reply(ctx._(question), buttons=_pairs(buttons))
+
+
+def _day_question(ctx: Context) -> Reply:
+    now = ctx.uow.clock.now()
+    timezone = _data(ctx)["timezone"]
+    today = local_today(now, timezone)
+    buttons = []
+    for day in days_offered(now, timezone):
+        offset = (day - today).days
+        label = {0: ctx._("Today"), 1: ctx._("Tomorrow")}.get(offset) or ctx.t.day(day)
+        buttons.append([_button(ctx, label, Field.DAY, day.isoformat())])
+    return Reply(ctx._("When would you like the visit?"), buttons=_pairs(buttons))
+
+
+def _slot_question(ctx: Context) -> Reply:
+    day = date.fromisoformat(_data(ctx)["day"])
+    slots = open_slots(day, ctx.uow.clock.now(), _data(ctx)["timezone"])
+    buttons = [[_button(ctx, ctx._(SLOT_LABELS[s]), Field.SLOT, s.value)] for s in slots]
+    return Reply(ctx._("Which part of {day}?", day=ctx.t.day(day)), buttons=buttons)
+
+
+async def summary(ctx: Context) -> Reply:
+    """The request repeated back (复述确认) with Confirm / Edit / Cancel."""
+    data = _data(ctx)
+    kind = _kind(ctx)
+    lines = [
+        ctx._("Please check your request:"),
+        ctx._("Type: {kind}", kind=ctx._(KIND_LABELS[kind])),
+    ]
+    if data.get("category_id"):
+        categories = await directory.list_categories(
+            ctx.uow, data["estate_id"], _category_kind(kind)
+        )
+        for category in categories:
+            if category.id == data["category_id"]:
+                name = pick_name(ctx.t.locale, category.name_hans, category.name_hant)
+                lines.append(ctx._("Category: {category}", category=name))
+    if kind is OrderKind.PUBLIC_REPAIR:
+        lines.append(ctx._("Place: {place}", place=_place_label(ctx, data["place"])))
+    elif data.get("unit_id") and kind in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
+        unit = await directory.get_unit(ctx.uow, data["unit_id"])
+        if unit is not None:
+            lines.append(ctx._("Home: {home}", home=f"{unit.building_name} {unit.number}"))
+    lines.append(ctx._("Description: {text}", text=data["description"]))
+    if data["attachments"]:
+        lines.append(ctx._("Attachments: {count}", count=len(data["attachments"])))
+    if data.get("slot"):
+        start, end = _window(ctx)
+        lines.append(
+            ctx._(
+                "Preferred time: {start} to {end}",
+                start=ctx.t.short_datetime(start),
+                end=ctx.t.time(end),
+            )
+        )
+    if data.get("priority"):
+        lines.append(
+            ctx._(
+                "Urgency: {priority}", priority=ctx._(PRIORITY_LABELS[Priority(data["priority"])])
+            )
+        )
+    if kind is OrderKind.COMPLAINT:
+        lines.append(
+            ctx._("Phone callback: yes") if data["callback"] == "1" else ctx._("Phone callback: no")
+        )
+    buttons = [
+        [
+            _button(ctx, ctx._("Confirm"), Field.SUMMARY, "ok"),
+            _button(ctx, ctx._("Edit"), Field.SUMMARY, "edit"),
+            _button(ctx, ctx._("Cancel"), Field.SUMMARY, "cancel"),
+        ]
+    ]
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+def _category_kind(kind: OrderKind) -> OrderKind:
+    return OrderKind.IN_HOME_REPAIR if kind is OrderKind.PUBLIC_REPAIR else kind
+
+
+def _place_label(ctx: Context, place: str) -> str:
+    label = PLACE_LABELS.get(place)
+    return ctx._(label) if label else place
+
+
+def _window(ctx: Context) -> tuple[datetime, datetime]:
+    data = _data(ctx)
+    found = window(
+        date.fromisoformat(data["day"]), Slot(data["slot"]), ctx.uow.clock.now(), data["timezone"]
+    )
+    if found is None:  # the draft waited so long that the slot has passed
+        raise SlotPassed
+    return found
+
+
+class SlotPassed(Exception):
+    pass
+
+
+# --- entering the dialog ---------------------------------------------------------------------
+
+
+@router.button(Menu)
+async def from_menu(ctx: Context, payload: Menu) -> bool:
+    if payload.item in MENU_KINDS:
+        await start(ctx, MENU_KINDS[payload.item])
+        return True
+    if payload.item is MenuItem.RESUME and ctx.in_dialog(DIALOG):
+        await ask(ctx, missing(ctx))
+        return True
+    return False
+
+
+# --- answers by button -----------------------------------------------------------------------
+
+
+@router.button(Answer)
+async def on_answer(ctx: Context, answer: Answer) -> None:
+    if not ctx.in_dialog(DIALOG) or answer.nonce != ctx.nonce:
+        await ctx.reply(ctx._("This button belongs to an earlier message and no longer works."))
+        if ctx.in_dialog(DIALOG):
+            await ask(ctx, missing(ctx))
+        return
+    data = _data(ctx)
+    field, value = answer.field, answer.value
+    if field is Field.SUMMARY:
+        await _on_summary(ctx, value)
+        return
+    if field is Field.EDIT:
+        await _edit(ctx, Field(value))
+        return
+    if field.value != ctx.state.step:  # type: ignore[union-attr]
+        # An answer to a question already answered: ask the current one again.
+        await ask(ctx, missing(ctx))
+        return
+    if field is Field.WHERE:
+        kind = OrderKind.IN_HOME_REPAIR if value == "home" else OrderKind.PUBLIC_REPAIR
+        ctx.remember(where=value, kind=kind)
+    elif field is Field.CATEGORY:
+        ctx.remember(category_id=int(value))
+    elif field is Field.HOME:
+        homes = await residents.homes_of(ctx.uow, ctx.person_id)
+        if int(value) not in {h.unit_id for h in homes}:  # forged: not one of their homes
+            await ask(ctx, Field.HOME)
+            return
+        ctx.remember(unit_id=int(value))
+    elif field is Field.PLACE:
+        ctx.remember(place=value)
+    elif field is Field.DAY:
+        ctx.remember(day=value, slot=None)
+    elif field is Field.SLOT:
+        ctx.remember(slot=value)
+    elif field is Field.PRIORITY:
+        ctx.remember(priority=Priority(value).value)
+    elif field is Field.CALLBACK:
+        ctx.remember(callback=value)
+    elif field is Field.DESCRIPTION and not data.get("description"):  # "Done" after photos only
+        await ctx.reply(ctx._("Please also describe the problem in a few words."))
+        return
+    await advance(ctx)
+
+
+async def _on_summary(ctx: Context, value: str) -> None:
+    if value == "cancel":
+        ctx.end_dialog()
+        await ctx.edit(ctx._("Cancelled. Nothing was registered."))
+        await ctx.reply(main_menu(ctx))
+    elif value == "edit":
+        fields = [f for f in FIELDS_BY_KIND[_kind(ctx)] if f in EDITABLE]
+        buttons = [[_button(ctx, ctx._(EDITABLE[f]), Field.EDIT, f.value)] for f in fields]
+        await ctx.reply(
+            Reply(ctx._("Which part would you like to change?"), buttons=_pairs(buttons))
+        )
+    elif value == "ok":
+        await _register(ctx)
+
+
+async def _edit(ctx: Context, field: Field) -> None:
+    data = _data(ctx)
+    data[_key(field)] = None
+    for dependent in DEPENDENTS.get(field, []):
+        data[_key(dependent)] = None
+    if field is Field.DESCRIPTION:
+        data["attachments"] = []
+    ctx.remember(**data)
+    await advance(ctx)
+
+
+async def _register(ctx: Context) -> None:
+    if missing(ctx) is not None:
+        await advance(ctx)
+        return
+    data = _data(ctx)
+    kind = _kind(ctx)
+    start = end = None
+    if data.get("slot"):
+        try:
+            start, end = _window(ctx)
+        except SlotPassed:
+            ctx.remember(day=None, slot=None)
+            await ctx.reply(ctx._("The time you chose has passed; please choose another."))
+            await advance(ctx)
+            return
+    order = await orders.register(
+        ctx.uow,
+        NewOrder(
+            estate_id=data["estate_id"],
+            kind=kind,
+            description=data["description"],
+            reporter_id=ctx.person_id,
+            category_id=data.get("category_id"),
+            unit_id=data.get("unit_id") if kind is not OrderKind.PUBLIC_REPAIR else None,
+            place=_place_label(ctx, data["place"]) if data.get("place") else None,
+            window_start=start,
+            window_end=end,
+            priority=Priority(data.get("priority") or Priority.NORMAL),
+            wants_phone_callback=data.get("callback") == "1",
+            attachments=tuple(
+                Attachment(a["kind"], a["ref"], "report") for a in data["attachments"]
+            ),
+        ),
+        Actor(ctx.person_id, ctx.roles),
+    )
+    ctx.end_dialog()
+    await ctx.edit(await _confirmed_text(ctx, order))
+    await ctx.reply(main_menu(ctx))
+
+
+async def _confirmed_text(ctx: Context, order: orders.OrderView) -> str:
+    if order.kind in (OrderKind.INQUIRY, OrderKind.PRAISE):
+        return ctx._(REGISTERED_MESSAGE, number=order.number)
+    by = order.created_at + answer_within(order.priority, None)
+    text = ctx._(REGISTERED_ORDER, number=order.number, time=ctx.t.short_datetime(by))
+    if order.kind is OrderKind.COMPLAINT:
+        text += "\n" + ctx._(COMPLAINT_PROMISE)
+    return text
+
+
+REGISTERED_ORDER = N_(
+    "Registered. Your order number is {number}.\nNext: the service desk assigns a worker, who "
+    "will contact you by {time}. You can follow it under My orders."
+)
+REGISTERED_MESSAGE = N_(
+    "Thank you. We have registered your message as {number}; the service desk will reply to you "
+    "here."
+)
+COMPLAINT_PROMISE = N_("A supervisor will handle your complaint and we will call you back.")
+
+
+# --- answers by message ----------------------------------------------------------------------
+
+
+@router.message(dialog=DIALOG)
+async def on_message(ctx: Context) -> None:
+    step = ctx.state.step if ctx.state else ""
+    inbound = ctx.inbound
+    if step == Field.DESCRIPTION.value:
+        await _on_description(ctx)
+    elif step == Field.PLACE.value and inbound.kind is Kind.TEXT and inbound.text:
+        ctx.remember(place=inbound.text.strip()[:200])
+        await advance(ctx)
+    elif inbound.kind in MEDIA_KINDS and step != Field.SUMMARY.value:
+        _keep_attachment(ctx)  # nothing the resident sends is lost
+        await ctx.reply(ctx._("Thank you, the file is kept with your report."))
+        await ask(ctx, missing(ctx))
+    else:
+        await ctx.reply(ctx._("Please answer with the buttons below."))
+        await ask(ctx, missing(ctx))
+
+
+def _keep_attachment(ctx: Context) -> bool:
+    data = _data(ctx)
+    attachments = data["attachments"]
+    if len(attachments) >= MAX_PHOTOS:
+        return False
+    attachments.append({"kind": ctx.inbound.kind.value, "ref": ctx.inbound.file_ref})
+    ctx.remember(attachments=attachments)
+    if ctx.inbound.text and not data.get("description"):
+        ctx.remember(description=ctx.inbound.text[:MAX_DESCRIPTION])
+    return True
+
+
+async def _on_description(ctx: Context) -> None:
+    inbound = ctx.inbound
+    data = _data(ctx)
+    if inbound.kind is Kind.TEXT and inbound.text:
+        text = inbound.text.strip()
+        if len(text) > MAX_DESCRIPTION:
+            await ctx.reply(ctx._(TOO_LONG, limit=MAX_DESCRIPTION, length=len(text)))
+            return
+        ctx.remember(
+            description=(data.get("description") or "")
+            + ("\n" if data.get("description") else "")
+            + text
+        )
+    elif inbound.kind in MEDIA_KINDS:
+        if not _keep_attachment(ctx):
+            if data.get("refused_group") != inbound.media_group_id or not inbound.media_group_id:
+                ctx.remember(refused_group=inbound.media_group_id)
+                await ctx.reply(ctx._(TOO_MANY, limit=MAX_PHOTOS))
+            return
+        if inbound.media_group_id and data.get("acked_group") == inbound.media_group_id:
+            return  # one acknowledgement per album
+        ctx.remember(acked_group=inbound.media_group_id)
+    else:
+        await ctx.reply(ctx._("Please describe the problem in words, or send photos."))
+        return
+    data = _data(ctx)
+    count = len(data["attachments"])
+    prompt = ctx._(GOT_IT, count=count, limit=MAX_PHOTOS) if count else ctx._(GOT_TEXT)
+    if not data.get("description"):
+        prompt = ctx._("Photo received. Please also describe the problem in a few words.")
+        await ctx.reply(prompt)
+        return
+    await ctx.reply(
+        Reply(prompt, buttons=[[_button(ctx, ctx._("Done"), Field.DESCRIPTION, "done")]])
+    )
+
+
+TOO_LONG = N_(
+    "Your message has {length} characters; please keep the description under {limit} and send "
+    "it again. Your earlier answers are kept."
+)
+TOO_MANY = N_("At most {limit} files can be attached; the extra ones were not added.")
+GOT_TEXT = N_("Got it. You may add photos, or tap Done.")
+GOT_IT = N_("Got it ({count} of {limit} files attached). Add more, or tap Done.")

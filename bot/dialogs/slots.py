@@ -1,0 +1,61 @@
+"""Preferred time windows: today / tomorrow / a later day, morning / afternoon / evening.
+
+The earliest window offered keeps the seeds' 30-minute margin: a slot starts no sooner than half
+an hour from now, and a slot with less than half an hour left is not offered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from core.i18n import N_
+from core.timelimits import APPOINTMENT_MARGIN
+
+
+class Slot(StrEnum):
+    MORNING = "am"
+    AFTERNOON = "pm"
+    EVENING = "ev"
+
+
+SLOT_HOURS = {
+    Slot.MORNING: (time(9, 0), time(12, 0)),
+    Slot.AFTERNOON: (time(14, 0), time(17, 30)),
+    Slot.EVENING: (time(18, 0), time(20, 0)),
+}
+SLOT_LABELS = {
+    Slot.MORNING: N_("Morning (9:00-12:00)"),
+    Slot.AFTERNOON: N_("Afternoon (14:00-17:30)"),
+    Slot.EVENING: N_("Evening (18:00-20:00)"),
+}
+DAYS_AHEAD = 7
+
+
+def window(day: date, slot: Slot, now: datetime, timezone: str) -> tuple[datetime, datetime] | None:
+    """The window in UTC, or None when it is past or too close to keep the margin."""
+    tz = ZoneInfo(timezone)
+    start_time, end_time = SLOT_HOURS[slot]
+    start = datetime.combine(day, start_time, tz)
+    end = datetime.combine(day, end_time, tz)
+    earliest = now + APPOINTMENT_MARGIN
+    start = max(start, earliest)
+    if end - start < APPOINTMENT_MARGIN:
+        return None
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def open_slots(day: date, now: datetime, timezone: str) -> list[Slot]:
+    return [slot for slot in Slot if window(day, slot, now, timezone) is not None]
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def days_offered(now: datetime, timezone: str) -> list[date]:
+    """Today only while a slot is still open today; then the coming week."""
+    today = local_today(now, timezone)
+    days = [today + timedelta(days=offset) for offset in range(DAYS_AHEAD + 1)]
+    return [d for d in days if open_slots(d, now, timezone)]

@@ -1,0 +1,134 @@
+"""Commands for everyone: /start (with an invitation code), /menu, /help, /language, /cancel."""
+
+from __future__ import annotations
+
+from bot.context import Context, translator_for
+from bot.menus import ChooseLanguage, Menu, MenuItem, language_menu, main_menu
+from bot.routing import Router
+from core.errors import InvitationInvalid
+from core.i18n import LOCALES, N_
+from core.services import directory, identities, invitations, people, residents
+
+router = Router("common")
+
+COMMANDS = [
+    ("start", N_("Start, or bind with an invitation code")),
+    ("menu", N_("Main menu")),
+    ("orders", N_("My orders")),
+    ("language", N_("Choose the language")),
+    ("cancel", N_("Leave what you are doing")),
+    ("help", N_("How to use this service")),
+]
+
+
+@router.command("start")
+async def start(ctx: Context) -> None:
+    if ctx.inbound.args:
+        await _redeem(ctx, ctx.inbound.args)
+        return
+    if ctx.person_id is None or not ctx.roles:
+        await ctx.reply(main_menu(ctx, ctx._(WELCOME_STRANGER)))
+        return
+    await ctx.reply(main_menu(ctx, ctx._("Welcome back. How can we help you?")))
+
+
+WELCOME_STRANGER = N_(
+    "Welcome to the property service centre. Here you can report repairs, file complaints and "
+    "follow your orders. To begin, bind your home: use the invitation link from the management "
+    "office, or tap Bind my home."
+)
+
+
+async def _redeem(ctx: Context, code: str) -> None:
+    person_id = ctx.person_id
+    if person_id is None:
+        person_id = await people.create_person(ctx.uow, ctx.inbound.first_name, None)
+    try:
+        redemption = await invitations.redeem(ctx.uow, code, person_id)
+    except InvitationInvalid:
+        await ctx.reply(main_menu(ctx, ctx._(INVITATION_INVALID)))
+        return
+    if redemption.kind == "staff":
+        await identities.link_person(ctx.uow, ctx.identity.id, redemption.person_id)
+        ctx.roles = await people.roles_of(ctx.uow, redemption.person_id)
+        await _refresh_identity(ctx)
+        await ctx.reply(main_menu(ctx, ctx._("Your account is linked. Welcome to the team.")))
+        return
+    await identities.link_person(ctx.uow, ctx.identity.id, person_id)
+    await identities.set_current_unit(ctx.uow, ctx.identity.id, redemption.unit_id)
+    ctx.roles = await people.roles_of(ctx.uow, person_id)
+    await _refresh_identity(ctx)
+    unit = await directory.get_unit(ctx.uow, redemption.unit_id) if redemption.unit_id else None
+    estate = await directory.get_estate_by_id(ctx.uow, redemption.estate_id)
+    label = f"{estate.name} {unit.building_name} {unit.number}" if unit else estate.name
+    await ctx.reply(main_menu(ctx, ctx._(BOUND, home=label)))
+
+
+INVITATION_INVALID = N_(
+    "Sorry, this invitation code is not valid, has expired or has already been used. Please ask "
+    "the management office for a new one, or tap Bind my home."
+)
+BOUND = N_("Your home {home} is now bound to this chat. How can we help you?")
+
+
+async def _refresh_identity(ctx: Context) -> None:
+    ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
+
+
+@router.command("menu", "help")
+async def menu(ctx: Context) -> None:
+    await ctx.reply(main_menu(ctx))
+
+
+@router.command("language")
+async def language(ctx: Context) -> None:
+    await ctx.reply(language_menu(ctx))
+
+
+@router.command("cancel")
+async def cancel(ctx: Context) -> None:
+    had_dialog = ctx.state is not None
+    ctx.end_dialog()
+    text = ctx._("Cancelled. Nothing was registered.") if had_dialog else None
+    await ctx.reply(main_menu(ctx, text))
+
+
+@router.button(ChooseLanguage)
+async def choose_language(ctx: Context, payload: ChooseLanguage) -> None:
+    if payload.locale not in LOCALES:
+        await ctx.reply(language_menu(ctx))
+        return
+    await identities.set_locale(ctx.uow, ctx.identity.id, payload.locale)
+    await _refresh_identity(ctx)
+    ctx.t = translator_for(ctx.identity, ctx.config)
+    await ctx.edit(ctx._("Language changed."))
+    await ctx.reply(main_menu(ctx))
+
+
+@router.button(Menu)
+async def menu_item(ctx: Context, payload: Menu) -> bool:
+    if payload.item is MenuItem.LANGUAGE:
+        await ctx.reply(language_menu(ctx))
+    elif payload.item is MenuItem.CONTACT:
+        await ctx.reply(await contact_details(ctx))
+    elif payload.item is MenuItem.MENU:
+        await ctx.reply(main_menu(ctx))
+    else:
+        return False
+    return True
+
+
+async def contact_details(ctx: Context) -> str:
+    """Public information: open to anyone, bound or not."""
+    homes = await residents.homes_of(ctx.uow, ctx.person_id)
+    home = residents.current_home(homes, ctx.identity.current_unit_id)
+    estates = await directory.list_estates(ctx.uow)
+    if home is not None:
+        estates = [e for e in estates if e.id == home.estate_id]
+    lines = [ctx._("Service centre contacts:")]
+    for estate in estates:
+        phone = estate.service_phone or ctx._("(no phone listed)")
+        lines.append(ctx._("{estate}: {phone}", estate=estate.name, phone=phone))
+    if len(lines) == 1:
+        lines.append(ctx._("Please contact the management office."))
+    return "\n".join(lines)

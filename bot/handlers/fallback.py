@@ -1,0 +1,54 @@
+"""Last in line: whatever no other router took gets a polite answer and the menu, never silence."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.events import Kind
+from bot.menus import Menu, MenuItem, main_menu
+from bot.routing import Router
+from core.enums import Role
+from core.i18n import N_
+
+router = Router("fallback")
+
+NOT_BOUND = N_(
+    "This service is for residents of our estates. Please bind your home first: use the "
+    "invitation link from the management office, or contact the service centre."
+)
+BIND_HOW = N_(
+    "To bind your home, open the invitation link the management office gave you. If you have no "
+    "link, please contact the service centre and we will send you one."
+)
+
+
+@router.button(Menu)
+async def menu_item(ctx: Context, payload: Menu) -> None:
+    if payload.item is MenuItem.BIND:
+        await ctx.reply(main_menu(ctx, ctx._(BIND_HOW)))
+    elif Role.RESIDENT not in ctx.roles:
+        await ctx.reply(main_menu(ctx, ctx._(NOT_BOUND)))
+    else:
+        await ctx.reply(main_menu(ctx))
+
+
+@router.any_button
+async def stale_button(ctx: Context, payload: object) -> None:
+    await ctx.reply(
+        main_menu(ctx, ctx._("This button belongs to an earlier message and no longer works."))
+    )
+
+
+@router.message()
+async def anything(ctx: Context) -> None:
+    if ctx.inbound.kind is Kind.STICKER:
+        text = ctx._("Thank you! How can we help you?")
+    else:
+        text = ctx._("Sorry, we did not understand that. Please choose from the menu.")
+    await ctx.reply(main_menu(ctx, text))
+
+
+async def unknown_command(ctx: Context) -> None:
+    await ctx.reply(main_menu(ctx, ctx._("Sorry, we do not know that command.")))
+
+
+router.message(Kind.COMMAND)(unknown_command)

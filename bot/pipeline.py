@@ -1,0 +1,140 @@
+"""From a neutral inbound event to handled and committed, the same for every front end.
+
+begin: de-duplicate by update id, open the unit of work, know the person, their roles, language
+and dialog. route: the routers in their fixed order. finish: save the dialog, commit, wake the
+sender. fail: roll back and give a polite answer; domain errors say why, bugs are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.context import BotConfig, Context, translator_for
+from bot.events import Inbound, Kind
+from bot.labels import STATUS_LABELS
+from bot.payloads import InvalidPayload, Payload
+from bot.routing import Router
+from core.enums import OrderStatus
+from core.errors import DomainError
+from core.i18n import N_
+from core.services import conversations, identities, people, updates
+from core.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LATE_AFTER = timedelta(minutes=2)
+
+STALE_BUTTON = N_("This button belongs to an earlier message and no longer works.")
+SOMETHING_WRONG = N_(
+    "Sorry, something went wrong on our side. Nothing you sent is lost; please try again in a "
+    "moment, or call the service centre."
+)
+LATE_APOLOGY = N_("Sorry for the late reply.")
+
+
+@dataclass
+class Handled:
+    """What the adapter needs after handling: the answer for a pressed button."""
+
+    toast: str | None = None
+    duplicate: bool = False
+
+
+class Pipeline:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        routers: Sequence[Router],
+        config: BotConfig,
+        on_outbox: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.routers = list(routers)
+        self.config = config
+        self.on_outbox = on_outbox
+
+    async def process(self, inbound: Inbound) -> Handled:
+        """The whole pipeline in one call (what a front end without middleware uses)."""
+        try:
+            async with self.uow_factory() as uow:
+                ctx = await self.begin(uow, inbound)
+                if ctx is None:
+                    return Handled(duplicate=True)
+                await self.route(ctx)
+                await self.finish(ctx)
+                return Handled(ctx.toast)
+        except Exception as exc:
+            return await self.fail(inbound, exc)
+
+    async def begin(self, uow: UnitOfWork, inbound: Inbound) -> Context | None:
+        """None when this update was handled before (Telegram delivers at least once)."""
+        if not await updates.claim(uow, inbound.platform, inbound.bot_id, inbound.update_id):
+            return None
+        identity = await identities.touch(
+            uow, inbound.platform, inbound.user_id, inbound.chat_id, inbound.language_code
+        )
+        roles = await people.roles_of(uow, identity.person_id)
+        ctx = Context(
+            uow=uow,
+            inbound=inbound,
+            identity=identity,
+            roles=roles,
+            t=translator_for(identity, self.config),
+            config=self.config,
+            state=await conversations.load(uow, identity.id),
+        )
+        if uow.clock.now() - inbound.sent_at > LATE_AFTER:
+            ctx.prefaces.append(ctx._(LATE_APOLOGY))
+        return ctx
+
+    def decode_payload(self, ctx: Context) -> Payload | None:
+        if ctx.inbound.kind is not Kind.BUTTON:
+            return None
+        return Payload.unpack(ctx.inbound.payload)
+
+    async def route(self, ctx: Context, routers: Sequence[Router] | None = None) -> bool:
+        payload = self.decode_payload(ctx)
+        for router in routers or self.routers:
+            if await router.dispatch(ctx, payload):
+                return True
+        return False
+
+    async def finish(self, ctx: Context) -> None:
+        if ctx.state_dirty:
+            if ctx.state is None:
+                await conversations.clear(ctx.uow, ctx.identity.id)
+            else:
+                await conversations.save(ctx.uow, ctx.identity.id, ctx.state)
+        await ctx.uow.commit()
+        self.on_outbox()
+
+    async def fail(self, inbound: Inbound, exc: Exception) -> Handled:
+        """Rolls back what the handler did; records the update and answers politely instead."""
+        if isinstance(exc, InvalidPayload):
+            log.info("stale or forged button from %s: %s", inbound.user_id, exc)
+        elif not isinstance(exc, DomainError):
+            log.exception("error while handling update %s", inbound.update_id, exc_info=exc)
+        async with self.uow_factory() as uow:
+            await updates.claim(uow, inbound.platform, inbound.bot_id, inbound.update_id)
+            identity = await identities.touch(
+                uow, inbound.platform, inbound.user_id, inbound.chat_id, inbound.language_code
+            )
+            t = translator_for(identity, self.config)
+            if isinstance(exc, InvalidPayload):
+                text = t(STALE_BUTTON)
+            elif isinstance(exc, DomainError):
+                params = {
+                    key: t(STATUS_LABELS[value]) if isinstance(value, OrderStatus) else value
+                    for key, value in exc.params.items()
+                }
+                text = t(exc.message_id, **params)
+            else:
+                text = t(SOMETHING_WRONG)
+            ctx = Context(uow, inbound, identity, frozenset(), t, self.config)
+            await ctx.reply(text)
+            await uow.commit()
+        self.on_outbox()
+        return Handled(toast=text[:200] if inbound.kind is Kind.BUTTON else None)

@@ -1,0 +1,53 @@
+"""Builds the long-lived objects once at start and hands them down (no import-time singletons)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from core.clock import Clock
+from core.crypto import Cipher, new_key
+from core.db import create_engine, session_factory
+from core.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+DEV_KEY_FILE = Path(".guanjia-key")
+
+
+def data_key(settings: Settings) -> str:
+    """DATA_KEY from the settings; on a machine without one, a key file made on first use."""
+    if settings.data_key is not None:
+        return settings.data_key.get_secret_value()
+    if DEV_KEY_FILE.exists():
+        return DEV_KEY_FILE.read_text().strip()
+    log.warning("DATA_KEY is not set: created %s; set DATA_KEY in production", DEV_KEY_FILE)
+    key = new_key()
+    DEV_KEY_FILE.write_text(key + "\n")
+    os.chmod(DEV_KEY_FILE, 0o600)
+    return key
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, key: str | None = None
+) -> Runtime:
+    engine = create_engine(settings.database_url)
+    cipher = Cipher(key or data_key(settings))
+    return Runtime(
+        settings, engine, UnitOfWorkFactory(session_factory(engine), clock or Clock(), cipher)
+    )

@@ -1,0 +1,140 @@
+"""Drains the outbox into Telegram within its limits: ~30 messages a second overall, about one a
+second per private chat with short bursts, 20 a minute per group; obeys 429's retry_after; a
+person who blocked the bot is marked and skipped; 5xx and network faults are retried later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+
+from core.services import outbox
+from core.services.outbox import OutboxItem
+from core.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 1.0
+MAX_CHAT_LIMITERS = 10_000
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What Telegram answered to one outbox item."""
+
+    message_id: int | None = None
+    retry_after: float | None = None
+    blocked: bool = False
+    error: str | None = None
+    permanent: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.retry_after is None and not self.blocked
+
+
+class Transport(Protocol):
+    """The adapter's half of sending: one outbox item to one platform call (or a few)."""
+
+    async def deliver(self, item: OutboxItem) -> Delivery: ...
+
+
+class RateLimits:
+    def __init__(self, per_second: float) -> None:
+        self.overall = AsyncLimiter(per_second, 1)
+        self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+
+    def for_chat(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            # Private chats: a burst of 3, then one a second; groups: 20 a minute.
+            limiter = AsyncLimiter(3, 3) if chat_id > 0 else AsyncLimiter(20, 60)
+            self._chats[chat_id] = limiter
+            if len(self._chats) > MAX_CHAT_LIMITERS:
+                self._chats.popitem(last=False)
+        else:
+            self._chats.move_to_end(chat_id)
+        return limiter
+
+
+class OutboxSender:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, transport: Transport, per_second: float = 25.0
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.transport = transport
+        self.limits = RateLimits(per_second)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            sent = await self.drain_once()
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+
+    async def drain_once(self, batch: int = 100) -> int:
+        async with self.uow_factory() as uow:
+            items = await outbox.claim(uow, batch)
+            await uow.commit()
+        if not items:
+            return 0
+        by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_chat[item.chat_id].append(item)
+        results = await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
+        tried = {item.id for chat_results in results for item, _ in chat_results}
+        async with self.uow_factory() as uow:
+            for chat_results in results:
+                for item, delivery in chat_results:
+                    await self._record(uow, item, delivery)
+            await outbox.release(uow, [item.id for item in items if item.id not in tried])
+            await uow.commit()
+        return len(items)
+
+    async def _send_chat(self, items: list[OutboxItem]) -> list[tuple[OutboxItem, Delivery]]:
+        """One chat's messages in order; after a refusal the rest wait for the next round."""
+        done: list[tuple[OutboxItem, Delivery]] = []
+        for item in items:
+            if item.kind == "send":
+                await self.limits.for_chat(item.chat_id).acquire()
+            if not item.paid_broadcast:
+                await self.limits.overall.acquire()
+            try:
+                delivery = await self.transport.deliver(item)
+            except Exception as exc:
+                log.warning("sending outbox item %s failed: %r", item.id, exc)
+                delivery = Delivery(error=repr(exc))
+            done.append((item, delivery))
+            if not delivery.ok:
+                break
+        return done
+
+    @staticmethod
+    async def _record(uow: UnitOfWork, item: OutboxItem, delivery: Delivery) -> None:
+        if delivery.ok:
+            await outbox.mark_sent(uow, item.id, delivery.message_id)
+        elif delivery.blocked:
+            await outbox.mark_blocked(uow, item.id, item.chat_id)
+        elif delivery.retry_after is not None:
+            await outbox.retry_later(
+                uow, item.id, timedelta(seconds=delivery.retry_after), "429 retry_after"
+            )
+        elif delivery.permanent:
+            log.error("outbox item %s refused: %s", item.id, delivery.error)
+            await outbox.mark_failed(uow, item.id, delivery.error or "refused")
+        else:
+            backoff = timedelta(seconds=min(60, 2**item.attempts))
+            await outbox.retry_later(uow, item.id, backoff, delivery.error or "error")

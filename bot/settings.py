@@ -1,0 +1,32 @@
+"""The one settings object: environment variables and `.env`, built once at start, passed down."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///guanjia.db"
+    # Base64 of at least 16 random bytes; `guanjia keygen` prints one. Names and phones are
+    # encrypted with it, so losing it loses them.
+    data_key: SecretStr | None = None
+    bot_token: SecretStr | None = None
+    bot_username: str = "guanjia_bot"
+    # Telegram's API by default; the emulator or a local Bot API server otherwise.
+    api_base: str = "https://api.telegram.org"
+    framework: Literal["aiogram", "ptb"] = "aiogram"
+    default_locale: str = "zh_Hans"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    # Telegram allows about 30 messages a second; stay a little under it.
+    send_rate_per_second: float = 25.0
+    log_level: str = "INFO"
+    # Seconds a getUpdates long poll waits; stopping waits for the poll under way to end.
+    polling_timeout: int = 10

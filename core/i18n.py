@@ -1,0 +1,104 @@
+"""Languages: the locale resolver that keeps the script, gettext catalogues, Babel formatting.
+
+aiogram's SimpleI18nMiddleware reduces `zh-hant` to `zh`; Chinese needs the script, so the
+resolver is ours. Catalogues are read from the `.po` files directly, so no compile step can be
+forgotten.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES = ("zh_Hans", "zh_Hant")
+DEFAULT_LOCALE = "zh_Hans"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+_HANS = {"zh-hans", "zh-cn", "zh-sg", "zh", "zh-my"}
+_HANT = {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}
+
+
+def resolve_locale(language_code: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """zh-hans, zh-cn, zh-sg, zh → zh_Hans; zh-hant, zh-tw, zh-hk, zh-mo → zh_Hant; else default."""
+    if not language_code:
+        return default
+    code = language_code.strip().lower().replace("_", "-")
+    if code in _HANT or code.startswith("zh-hant"):
+        return "zh_Hant"
+    if code in _HANS or code.startswith("zh-hans"):
+        return "zh_Hans"
+    return default
+
+
+def N_(message_id: str) -> str:
+    """Marks a message id for extraction where it is defined; it is translated where it is shown."""
+    return message_id
+
+
+@cache
+def translations(locale: str) -> Translations:
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+class Translator:
+    """gettext for one locale, with Babel formatting in the same locale and a time zone."""
+
+    def __init__(self, locale: str, timezone: str = "Asia/Shanghai") -> None:
+        if locale not in LOCALES:
+            locale = DEFAULT_LOCALE
+        self.locale = locale
+        self.tz = ZoneInfo(timezone)
+        self._translations = translations(locale)
+
+    def gettext(self, message_id: str, **params: object) -> str:
+        text = self._translations.gettext(message_id)
+        return text.format(**params) if params else text
+
+    __call__ = gettext
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+        text = self._translations.ngettext(singular, plural, n)
+        return text.format(n=n, **params)
+
+    def datetime(self, moment: datetime, fmt: str = "medium") -> str:
+        return dates.format_datetime(moment, fmt, tzinfo=self.tz, locale=self.locale)
+
+    def short_datetime(self, moment: datetime) -> str:
+        """Month, day and time in the estate's zone, e.g. 11月24日周二 09:00."""
+        return f"{self.day(moment)} {self.time(moment)}"
+
+    def day(self, moment: date | datetime) -> str:
+        """Month, day and weekday, the way each script writes them."""
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(self.tz).date()
+        return dates.format_skeleton("MMMEd", moment, locale=self.locale)
+
+    def date(self, day: date, fmt: str = "medium") -> str:
+        return dates.format_date(day, fmt, locale=self.locale)
+
+    def time(self, moment: datetime) -> str:
+        return dates.format_skeleton("Hm", moment, tzinfo=self.tz, locale=self.locale)
+
+    def money(self, amount: Decimal, currency: str = "CNY") -> str:
+        return numbers.format_currency(amount, currency, locale=self.locale)
+
+
+def pick_name(locale: str, hans: str, hant: str) -> str:
+    """Names stored as estate data carry both scripts."""
+    return hant if locale == "zh_Hant" else hans

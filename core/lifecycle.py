@@ -1,0 +1,136 @@
+"""The order life cycle of DESIGN.md as one state machine, with guards on who may do what.
+
+registered → dispatched → accepted → (en route) → on site → completed → confirmed → called back →
+closed, with the side paths of the seeds. A forbidden move raises ForbiddenTransition or
+PermissionDenied, both carrying a translatable message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.enums import OPEN_STATUSES, Role
+from core.enums import OrderStatus as S
+from core.errors import ForbiddenTransition, PermissionDenied
+
+
+class Party(StrEnum):
+    """Who stands in which relation to one order; roles alone do not say it."""
+
+    REPORTER = "reporter"
+    ASSIGNEE = "assignee"
+    DESK = "desk"  # dispatchers, supervisors, managers of the estate
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"  # time limits and routines
+
+
+class Action(StrEnum):
+    REGISTER = "register"
+    REFUSE = "refuse"
+    DISPATCH = "dispatch"
+    DECLINE = "decline"
+    ACCEPT = "accept"
+    APPOINT = "appoint"
+    RESCHEDULE = "reschedule"
+    DEPART = "depart"
+    ARRIVE = "arrive"
+    NO_ONE_HOME = "no_one_home"
+    CANNOT_FINISH = "cannot_finish"
+    COMPLETE = "complete"
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+    CALL_BACK = "call_back"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    ESCALATE = "escalate"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[S]
+    target: S | None  # None: the status does not change
+    parties: frozenset[Party]
+
+
+def _rule(sources: set[S] | frozenset[S], target: S | None, *parties: Party) -> Rule:
+    return Rule(frozenset(sources), target, frozenset(parties))
+
+
+WORKING = {S.ACCEPTED, S.EN_ROUTE, S.ON_SITE}
+P = Party
+
+RULES: dict[Action, Rule] = {
+    Action.REFUSE: _rule({S.REGISTERED}, S.REFUSED, P.DESK),
+    Action.DISPATCH: _rule({S.REGISTERED, S.DISPATCHED}, S.DISPATCHED, P.DESK, P.SYSTEM),
+    Action.DECLINE: _rule({S.DISPATCHED}, S.REGISTERED, P.ASSIGNEE),
+    Action.ACCEPT: _rule({S.DISPATCHED}, S.ACCEPTED, P.ASSIGNEE),
+    Action.APPOINT: _rule({S.ACCEPTED}, None, P.ASSIGNEE, P.REPORTER, P.DESK),
+    Action.RESCHEDULE: _rule(WORKING, S.ACCEPTED, P.ASSIGNEE, P.REPORTER, P.DESK),
+    Action.DEPART: _rule({S.ACCEPTED}, S.EN_ROUTE, P.ASSIGNEE),
+    Action.ARRIVE: _rule({S.ACCEPTED, S.EN_ROUTE}, S.ON_SITE, P.ASSIGNEE),
+    Action.NO_ONE_HOME: _rule({S.EN_ROUTE, S.ON_SITE}, S.ACCEPTED, P.ASSIGNEE),
+    Action.CANNOT_FINISH: _rule(WORKING, S.REGISTERED, P.ASSIGNEE),
+    Action.COMPLETE: _rule({S.ON_SITE}, S.COMPLETED, P.ASSIGNEE),
+    Action.CONFIRM: _rule({S.COMPLETED}, S.CONFIRMED, P.REPORTER, P.SYSTEM),
+    Action.DISPUTE: _rule({S.COMPLETED}, S.ACCEPTED, P.REPORTER),
+    Action.CALL_BACK: _rule({S.CONFIRMED}, S.CALLED_BACK, P.REPORTER, P.DESK, P.SYSTEM),
+    Action.REOPEN: _rule({S.CONFIRMED, S.CALLED_BACK}, S.REGISTERED, P.DESK, P.SYSTEM),
+    Action.CLOSE: _rule({S.CALLED_BACK}, S.CLOSED, P.DESK, P.SYSTEM),
+    Action.CANCEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CANCELLED, P.REPORTER, P.DESK),
+    Action.ESCALATE: _rule(OPEN_STATUSES, None, P.SYSTEM, P.DESK),
+    Action.NOTE: _rule(OPEN_STATUSES, None, P.REPORTER, P.ASSIGNEE, P.DESK),
+}
+
+DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person with their roles in the order's estate, or the system, acting on an order."""
+
+    person_id: int | None
+    roles: frozenset[Role] = frozenset()
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(person_id=None)
+
+    def parties(self, reporter_id: int | None, assignee_id: int | None) -> set[Party]:
+        if self.person_id is None:
+            return {Party.SYSTEM}
+        parties: set[Party] = set()
+        if self.person_id == reporter_id:
+            parties.add(Party.REPORTER)
+        if self.person_id == assignee_id:
+            parties.add(Party.ASSIGNEE)
+        if self.roles & DESK_ROLES:
+            parties.add(Party.DESK)
+        if Role.SUPERVISOR in self.roles:
+            parties.add(Party.SUPERVISOR)
+        return parties
+
+
+def next_status(
+    status: S, action: Action, actor: Actor, reporter_id: int | None, assignee_id: int | None
+) -> S:
+    """The status after `action`, or a domain error saying why it may not happen."""
+    rule = RULES[action]
+    if not actor.parties(reporter_id, assignee_id) & rule.parties:
+        raise PermissionDenied()
+    if status not in rule.sources:
+        raise ForbiddenTransition(status=status)
+    return rule.target or status
+
+
+def allowed_actions(
+    status: S, actor: Actor, reporter_id: int | None, assignee_id: int | None
+) -> list[Action]:
+    parties = actor.parties(reporter_id, assignee_id)
+    return [
+        action
+        for action, rule in RULES.items()
+        if status in rule.sources and parties & rule.parties
+    ]

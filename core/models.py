@@ -1,0 +1,324 @@
+"""SQLAlchemy models. Every time is stored in UTC; personal data is stored encrypted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.clock import as_utc
+from core.enums import BindingStatus, OrderStatus, OutboxStatus, Priority
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always hands back aware UTC (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, Decimal: Numeric(12, 2)}
+
+
+class Estate(Base):
+    __tablename__ = "estates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # prefix of order numbers
+    name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    region: Mapped[str] = mapped_column(String(8), default="CN")  # holiday calendar
+    default_locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
+    fee_threshold: Mapped[Decimal] = mapped_column(default=Decimal(100))
+    service_phone: Mapped[str | None] = mapped_column(String(40))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    buildings: Mapped[list[Building]] = relationship(back_populates="estate")
+
+
+class Building(Base):
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("estate_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    name: Mapped[str] = mapped_column(String(50))
+
+    estate: Mapped[Estate] = relationship(back_populates="buildings")
+    units: Mapped[list[Unit]] = relationship(back_populates="building")
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("building_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    number: Mapped[str] = mapped_column(String(20))
+
+    building: Mapped[Building] = relationship(back_populates="units")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("estate_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(50))
+
+
+class Person(Base):
+    """A human being: resident or staff. Name and phone are encrypted; the phone hash finds them."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+
+    roles: Mapped[list[StaffRole]] = relationship(back_populates="person")
+
+
+class StaffRole(Base):
+    """A staff role of a person in an estate (and team). Residents get their role from bindings."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("person_id", "estate_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+
+
+class ChatIdentity(Base):
+    """A messaging account (a Telegram user) and what we know of its chat."""
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), default="telegram")
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    locale: Mapped[str | None] = mapped_column(String(16))  # chosen with /language
+    current_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class UnitBinding(Base):
+    __tablename__ = "unit_bindings"
+    __table_args__ = (UniqueConstraint("person_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=BindingStatus.PENDING)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Invitation(Base):
+    """A one-time code: binds a Telegram account to a unit (residents) or to a staff member."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    relation: Mapped[str | None] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # staff invitations
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Category(Base):
+    """Estate data, not code: a repair or complaint category with its names in both scripts."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("estate_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(32))
+    name_hans: Mapped[str] = mapped_column(String(50))
+    name_hant: Mapped[str] = mapped_column(String(50))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("estate_id", "number"),
+        Index("ix_orders_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    place: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL)
+    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.REGISTERED)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    wants_phone_callback: Mapped[bool] = mapped_column(Boolean, default=False)
+    fee: Mapped[Decimal | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]  # the next time limit of the current status
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    attachments: Mapped[list[OrderAttachment]] = relationship(
+        back_populates="order", order_by="OrderAttachment.id"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id")
+
+
+class OrderAttachment(Base):
+    __tablename__ = "order_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document, voice
+    file_ref: Mapped[str] = mapped_column(String(255))  # the platform's file id
+    stage: Mapped[str] = mapped_column(String(16), default="report")  # report, before, after, note
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime]
+
+    order: Mapped[Order] = relationship(back_populates="attachments")
+
+
+class OrderEvent(Base):
+    """Immutable: every transition and every notable act on an order (who, when, from, to, note)."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OrderCounter(Base):
+    """Hands out the daily sequence behind readable order numbers such as BX-20261123-0007."""
+
+    __tablename__ = "order_counters"
+
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConversationState(Base):
+    """Where a person is in a dialog; kept in the database so a restart loses nothing."""
+
+    __tablename__ = "conversation_states"
+
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), primary_key=True)
+    dialog: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """Updates arrive at least once: remembering their ids makes handling idempotent."""
+
+    __tablename__ = "processed_updates"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """Every outgoing message, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # An edit or delete of a message we sent earlier refers to that outbox row.
+    target_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    target_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Services: plain async functions that take a unit of work and return views, never ORM rows."""

@@ -1,0 +1,99 @@
+"""Chat identities: a messaging account, its chat, its language and whom it belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core.models import ChatIdentity
+from core.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    id: int
+    platform: str
+    user_id: int
+    chat_id: int
+    person_id: int | None
+    language_code: str | None
+    locale: str | None
+    current_unit_id: int | None
+    blocked: bool
+
+
+def _view(row: ChatIdentity) -> IdentityView:
+    return IdentityView(
+        id=row.id,
+        platform=row.platform,
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        person_id=row.person_id,
+        language_code=row.language_code,
+        locale=row.locale,
+        current_unit_id=row.current_unit_id,
+        blocked=row.blocked,
+    )
+
+
+async def touch(
+    uow: UnitOfWork, platform: str, user_id: int, chat_id: int, language_code: str | None
+) -> IdentityView:
+    """The identity of whoever just wrote, created on first contact; writing again unblocks."""
+    now = uow.clock.now()
+    row = await uow.session.scalar(
+        select(ChatIdentity).where(
+            ChatIdentity.platform == platform, ChatIdentity.user_id == user_id
+        )
+    )
+    if row is None:
+        row = ChatIdentity(
+            platform=platform,
+            user_id=user_id,
+            chat_id=chat_id,
+            language_code=language_code,
+            created_at=now,
+            last_seen_at=now,
+            blocked=False,
+        )
+        uow.add(row)
+        await uow.flush()
+    else:
+        row.last_seen_at = now
+        row.blocked = False
+        if language_code:
+            row.language_code = language_code
+    return _view(row)
+
+
+async def get(uow: UnitOfWork, identity_id: int) -> IdentityView:
+    return _view(await uow.session.get_one(ChatIdentity, identity_id))
+
+
+async def of_person(uow: UnitOfWork, person_id: int) -> list[IdentityView]:
+    rows = await uow.session.scalars(
+        select(ChatIdentity).where(ChatIdentity.person_id == person_id).order_by(ChatIdentity.id)
+    )
+    return [_view(r) for r in rows]
+
+
+async def link_person(uow: UnitOfWork, identity_id: int, person_id: int) -> None:
+    row = await uow.session.get_one(ChatIdentity, identity_id)
+    row.person_id = person_id
+
+
+async def set_locale(uow: UnitOfWork, identity_id: int, locale: str) -> None:
+    row = await uow.session.get_one(ChatIdentity, identity_id)
+    row.locale = locale
+
+
+async def set_current_unit(uow: UnitOfWork, identity_id: int, unit_id: int | None) -> None:
+    row = await uow.session.get_one(ChatIdentity, identity_id)
+    row.current_unit_id = unit_id
+
+
+async def mark_blocked(uow: UnitOfWork, chat_id: int) -> None:
+    rows = await uow.session.scalars(select(ChatIdentity).where(ChatIdentity.chat_id == chat_id))
+    for row in rows:
+        row.blocked = True

@@ -1,0 +1,315 @@
+"""Orders: registration with a readable number, transitions through the life cycle, timelines.
+
+Every change goes through `act`, which checks the state machine and leaves an immutable event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from core import lifecycle
+from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Priority, Role
+from core.errors import NotFound
+from core.lifecycle import Action, Actor
+from core.models import (
+    Building,
+    Category,
+    Estate,
+    Order,
+    OrderAttachment,
+    OrderCounter,
+    OrderEvent,
+    Unit,
+)
+from core.timelimits import limit_for
+from core.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str
+    file_ref: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    number: str
+    estate_id: int
+    kind: OrderKind
+    category_id: int | None
+    category_hans: str | None
+    category_hant: str | None
+    unit_id: int | None
+    unit_label: str | None
+    place: str | None
+    description: str
+    window_start: datetime | None
+    window_end: datetime | None
+    priority: Priority
+    status: OrderStatus
+    reporter_id: int | None
+    assignee_id: int | None
+    created_at: datetime
+    due_at: datetime | None
+    attachments: tuple[Attachment, ...]
+    wants_phone_callback: bool
+    fee: Decimal | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor_id: int | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    estate_id: int
+    kind: OrderKind
+    description: str
+    reporter_id: int | None
+    category_id: int | None = None
+    unit_id: int | None = None
+    place: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    priority: Priority = Priority.NORMAL
+    wants_phone_callback: bool = False
+    attachments: tuple[Attachment, ...] = ()
+
+
+async def _next_number(uow: UnitOfWork, estate: Estate) -> str:
+    """`BX-20261123-0007`: the estate's code, its local date, the day's sequence."""
+    day = uow.clock.now().astimezone(ZoneInfo(estate.timezone)).date()
+    query = select(OrderCounter).where(OrderCounter.estate_id == estate.id, OrderCounter.day == day)
+    if uow.session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    counter = await uow.session.scalar(query)
+    if counter is None:
+        counter = OrderCounter(estate_id=estate.id, day=day, last=0)
+        uow.add(counter)
+    counter.last += 1
+    await uow.flush()
+    return f"{estate.code}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+async def _load(uow: UnitOfWork, order_id: int) -> Order:
+    order = await uow.session.scalar(
+        select(Order).where(Order.id == order_id).options(selectinload(Order.attachments))
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+async def _view(uow: UnitOfWork, order: Order) -> OrderView:
+    category = await uow.session.get(Category, order.category_id) if order.category_id else None
+    unit_label = None
+    if order.unit_id is not None:
+        unit = await uow.session.get_one(Unit, order.unit_id)
+        building = await uow.session.get_one(Building, unit.building_id)
+        unit_label = f"{building.name} {unit.number}"
+    return OrderView(
+        id=order.id,
+        number=order.number,
+        estate_id=order.estate_id,
+        kind=OrderKind(order.kind),
+        category_id=order.category_id,
+        category_hans=category.name_hans if category else None,
+        category_hant=category.name_hant if category else None,
+        unit_id=order.unit_id,
+        unit_label=unit_label,
+        place=order.place,
+        description=order.description,
+        window_start=order.window_start,
+        window_end=order.window_end,
+        priority=Priority(order.priority),
+        status=OrderStatus(order.status),
+        reporter_id=order.reporter_id,
+        assignee_id=order.assignee_id,
+        created_at=order.created_at,
+        due_at=order.due_at,
+        attachments=tuple(Attachment(a.kind, a.file_ref, a.stage) for a in order.attachments),
+        wants_phone_callback=order.wants_phone_callback,
+        fee=order.fee,
+    )
+
+
+def _record(
+    uow: UnitOfWork,
+    order: Order,
+    action: Action | str,
+    actor: Actor,
+    from_status: str | None,
+    note: str | None = None,
+) -> None:
+    uow.add(
+        OrderEvent(
+            order_id=order.id,
+            at=uow.clock.now(),
+            actor_id=actor.person_id,
+            action=str(action),
+            from_status=from_status,
+            to_status=order.status,
+            note=note,
+        )
+    )
+
+
+async def _set_due(uow: UnitOfWork, order: Order) -> None:
+    estate = await uow.session.get_one(Estate, order.estate_id)
+    limit = limit_for(order.status, order.priority, estate.settings)
+    order.due_at = None if limit is None else uow.clock.now() + limit
+
+
+async def register(uow: UnitOfWork, new: NewOrder, actor: Actor) -> OrderView:
+    estate = await uow.session.get(Estate, new.estate_id)
+    if estate is None:
+        raise NotFound()
+    now = uow.clock.now()
+    order = Order(
+        estate_id=estate.id,
+        number=await _next_number(uow, estate),
+        kind=new.kind,
+        category_id=new.category_id,
+        unit_id=new.unit_id,
+        place=new.place,
+        description=new.description,
+        window_start=new.window_start,
+        window_end=new.window_end,
+        priority=new.priority,
+        status=OrderStatus.REGISTERED,
+        reporter_id=new.reporter_id,
+        wants_phone_callback=new.wants_phone_callback,
+        created_at=now,
+        updated_at=now,
+    )
+    await _set_due(uow, order)
+    uow.add(order)
+    await uow.flush()
+    for attachment in new.attachments:
+        uow.add(
+            OrderAttachment(
+                order_id=order.id,
+                kind=attachment.kind,
+                file_ref=attachment.file_ref,
+                stage=attachment.stage,
+                added_by=actor.person_id,
+                added_at=now,
+            )
+        )
+    _record(uow, order, Action.REGISTER, actor, None)
+    await uow.flush()
+    return await _view(uow, await _load(uow, order.id))
+
+
+async def act(
+    uow: UnitOfWork,
+    order_id: int,
+    action: Action,
+    actor: Actor,
+    note: str | None = None,
+    assignee_id: int | None = None,
+) -> OrderView:
+    """Moves an order through the life cycle, or raises a domain error saying why not."""
+    order = await _load(uow, order_id)
+    before = order.status
+    order.status = lifecycle.next_status(
+        OrderStatus(before), action, actor, order.reporter_id, order.assignee_id
+    )
+    if action is Action.DISPATCH:
+        order.assignee_id = assignee_id
+    elif action in (Action.DECLINE, Action.CANNOT_FINISH, Action.REOPEN):
+        order.assignee_id = None
+    order.updated_at = uow.clock.now()
+    if order.status != before:
+        await _set_due(uow, order)
+    if action is Action.ESCALATE:
+        order.escalated = True
+    _record(uow, order, action, actor, before, note)
+    await uow.flush()
+    return await _view(uow, order)
+
+
+async def add_attachment(
+    uow: UnitOfWork, order_id: int, attachment: Attachment, actor: Actor
+) -> None:
+    order = await _load(uow, order_id)
+    lifecycle.next_status(
+        OrderStatus(order.status), Action.NOTE, actor, order.reporter_id, order.assignee_id
+    )
+    uow.add(
+        OrderAttachment(
+            order_id=order.id,
+            kind=attachment.kind,
+            file_ref=attachment.file_ref,
+            stage=attachment.stage,
+            added_by=actor.person_id,
+            added_at=uow.clock.now(),
+        )
+    )
+    _record(uow, order, Action.NOTE, actor, order.status, note=f"{attachment.kind}")
+
+
+async def get(uow: UnitOfWork, order_id: int) -> OrderView:
+    return await _view(uow, await _load(uow, order_id))
+
+
+async def get_visible(
+    uow: UnitOfWork, order_id: int, person_id: int | None, staff_estates: dict[int, set[Role]]
+) -> OrderView:
+    """An order as one person may see it; anyone else is told it does not exist."""
+    order = await uow.session.get(Order, order_id)
+    if order is None or person_id is None:
+        raise NotFound()
+    if person_id not in (order.reporter_id, order.assignee_id) and not staff_estates.get(
+        order.estate_id
+    ):
+        raise NotFound()
+    return await _view(uow, await _load(uow, order_id))
+
+
+async def of_reporter(uow: UnitOfWork, person_id: int, limit: int = 10) -> list[OrderView]:
+    rows = await uow.session.scalars(
+        select(Order)
+        .where(Order.reporter_id == person_id)
+        .options(selectinload(Order.attachments))
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )
+    return [await _view(uow, row) for row in rows]
+
+
+async def timeline(uow: UnitOfWork, order_id: int) -> list[EventView]:
+    rows = await uow.session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    )
+    return [EventView(r.at, r.actor_id, r.action, r.from_status, r.to_status, r.note) for r in rows]
+
+
+async def set_window(
+    uow: UnitOfWork, order_id: int, start: datetime, end: datetime, actor: Actor, note: str | None
+) -> OrderView:
+    order = await _load(uow, order_id)
+    action = Action.APPOINT if order.status == OrderStatus.ACCEPTED else Action.RESCHEDULE
+    view = await act(uow, order_id, action, actor, note)
+    await uow.session.execute(
+        update(Order).where(Order.id == order_id).values(window_start=start, window_end=end)
+    )
+    return view

@@ -1,0 +1,184 @@
+"""The outbox: outgoing messages written in the same transaction as the change that caused them.
+
+A sender drains it. A claim is a lease (the row's `not_before` moves into the future), so a
+sender that dies mid-send leaves the message to be sent again rather than lost; on PostgreSQL
+several senders share the work with FOR UPDATE SKIP LOCKED. Messages to one chat go in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import aliased
+
+from core.enums import OutboxKind, OutboxStatus
+from core.models import ChatIdentity, OutboxMessage
+from core.services import identities
+from core.uow import UnitOfWork
+
+LEASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    chat_id: int
+    kind: OutboxKind
+    payload: dict[str, Any]
+    target_message_id: int | None
+    paid_broadcast: bool
+    attempts: int
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    chat_id: int,
+    payload: dict[str, Any],
+    kind: OutboxKind = OutboxKind.SEND,
+    identity_id: int | None = None,
+    target_outbox_id: int | None = None,
+    target_message_id: int | None = None,
+    paid_broadcast: bool = False,
+) -> int:
+    now = uow.clock.now()
+    row = OutboxMessage(
+        chat_id=chat_id,
+        identity_id=identity_id,
+        kind=kind,
+        payload=payload,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        not_before=now,
+        created_at=now,
+        target_outbox_id=target_outbox_id,
+        target_message_id=target_message_id,
+        paid_broadcast=paid_broadcast,
+    )
+    uow.add(row)
+    await uow.flush()
+    return row.id
+
+
+async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:
+    blocked = await uow.session.scalar(
+        select(ChatIdentity.id).where(ChatIdentity.chat_id == chat_id, ChatIdentity.blocked)
+    )
+    return blocked is not None
+
+
+async def claim(uow: UnitOfWork, limit: int = 50) -> list[OutboxItem]:
+    """Leases due messages, oldest first, never one whose chat has an earlier message waiting."""
+    now = uow.clock.now()
+    earlier = aliased(OutboxMessage)
+    target = aliased(OutboxMessage)
+    query = (
+        select(OutboxMessage, target.sent_message_id)
+        .outerjoin(target, target.id == OutboxMessage.target_outbox_id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before <= now,
+            ~exists().where(
+                and_(
+                    earlier.chat_id == OutboxMessage.chat_id,
+                    earlier.status == OutboxStatus.PENDING,
+                    earlier.id < OutboxMessage.id,
+                    earlier.not_before > now,
+                )
+            ),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if uow.session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(of=OutboxMessage, skip_locked=True)
+    rows = (await uow.session.execute(query)).all()
+    items = []
+    for row, target_sent_id in rows:
+        row.not_before = now + LEASE
+        row.attempts += 1
+        items.append(
+            OutboxItem(
+                id=row.id,
+                chat_id=row.chat_id,
+                kind=OutboxKind(row.kind),
+                payload=dict(row.payload),
+                target_message_id=row.target_message_id or target_sent_id,
+                paid_broadcast=row.paid_broadcast,
+                attempts=row.attempts,
+            )
+        )
+    return items
+
+
+async def mark_sent(uow: UnitOfWork, item_id: int, message_id: int | None) -> None:
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item_id)
+        .values(status=OutboxStatus.SENT, sent_at=uow.clock.now(), sent_message_id=message_id)
+    )
+
+
+async def retry_later(uow: UnitOfWork, item_id: int, delay: timedelta, error: str) -> None:
+    """A 429 or a passing fault: the message waits, and so do the later ones of its chat."""
+    row = await uow.session.get_one(OutboxMessage, item_id)
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = OutboxStatus.FAILED
+    row.not_before = uow.clock.now() + delay
+    row.error = error
+
+
+async def release(uow: UnitOfWork, item_ids: list[int]) -> None:
+    """Gives back leased items that were not tried (an earlier message of their chat waits)."""
+    if item_ids:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(item_ids))
+            .values(not_before=uow.clock.now(), attempts=OutboxMessage.attempts - 1)
+        )
+
+
+async def mark_failed(uow: UnitOfWork, item_id: int, error: str) -> None:
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item_id)
+        .values(status=OutboxStatus.FAILED, error=error)
+    )
+
+
+async def mark_blocked(uow: UnitOfWork, item_id: int, chat_id: int) -> None:
+    """The person blocked the bot: keep the record, stop sending to them."""
+    await identities.mark_blocked(uow, chat_id)
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SKIPPED, error="blocked by the user")
+    )
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item_id)
+        .values(status=OutboxStatus.SKIPPED, error="blocked by the user")
+    )
+
+
+async def next_due(uow: UnitOfWork) -> datetime | None:
+    return await uow.session.scalar(
+        select(OutboxMessage.not_before)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.not_before)
+        .limit(1)
+    )
+
+
+async def pending_count(uow: UnitOfWork) -> int:
+    from sqlalchemy import func
+
+    return (
+        await uow.session.scalar(
+            select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+        or 0
+    )

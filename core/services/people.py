@@ -1,0 +1,109 @@
+"""People, their staff roles and what each role may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core.enums import BindingStatus, Role
+from core.models import Person, StaffRole, UnitBinding
+from core.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class StaffPost:
+    estate_id: int
+    role: Role
+    team_id: int | None
+
+
+async def create_person(uow: UnitOfWork, name: str | None, phone: str | None) -> int:
+    person = Person(
+        name_enc=uow.cipher.encrypt(name),
+        phone_enc=uow.cipher.encrypt(phone),
+        phone_hash=uow.cipher.phone_hash(phone) if phone else None,
+        created_at=uow.clock.now(),
+    )
+    uow.add(person)
+    await uow.flush()
+    return person.id
+
+
+async def find_by_phone(uow: UnitOfWork, phone: str) -> int | None:
+    return await uow.session.scalar(
+        select(Person.id).where(Person.phone_hash == uow.cipher.phone_hash(phone)).limit(1)
+    )
+
+
+async def set_contact(uow: UnitOfWork, person_id: int, name: str | None, phone: str | None) -> None:
+    person = await uow.session.get_one(Person, person_id)
+    if name is not None:
+        person.name_enc = uow.cipher.encrypt(name)
+    if phone is not None:
+        person.phone_enc = uow.cipher.encrypt(phone)
+        person.phone_hash = uow.cipher.phone_hash(phone)
+
+
+async def name_of(uow: UnitOfWork, person_id: int) -> str | None:
+    person = await uow.session.get(Person, person_id)
+    return None if person is None else uow.cipher.decrypt(person.name_enc)
+
+
+async def phone_of(uow: UnitOfWork, person_id: int) -> str | None:
+    person = await uow.session.get(Person, person_id)
+    return None if person is None else uow.cipher.decrypt(person.phone_enc)
+
+
+async def staff_posts(uow: UnitOfWork, person_id: int) -> list[StaffPost]:
+    rows = await uow.session.scalars(
+        select(StaffRole).where(StaffRole.person_id == person_id, StaffRole.active.is_(True))
+    )
+    return [StaffPost(r.estate_id, Role(r.role), r.team_id) for r in rows]
+
+
+async def grant_role(
+    uow: UnitOfWork, person_id: int, estate_id: int, role: Role, team_id: int | None = None
+) -> None:
+    existing = await uow.session.scalar(
+        select(StaffRole).where(
+            StaffRole.person_id == person_id,
+            StaffRole.estate_id == estate_id,
+            StaffRole.role == role,
+        )
+    )
+    if existing is None:
+        uow.add(StaffRole(person_id=person_id, estate_id=estate_id, role=role, team_id=team_id))
+    else:
+        existing.active = True
+        existing.team_id = team_id
+
+
+async def revoke_role(uow: UnitOfWork, person_id: int, estate_id: int, role: Role) -> None:
+    existing = await uow.session.scalar(
+        select(StaffRole).where(
+            StaffRole.person_id == person_id,
+            StaffRole.estate_id == estate_id,
+            StaffRole.role == role,
+        )
+    )
+    if existing is not None:
+        existing.active = False
+
+
+async def roles_of(uow: UnitOfWork, person_id: int | None) -> frozenset[Role]:
+    """Every role a person holds anywhere: staff posts plus resident when a binding is verified."""
+    if person_id is None:
+        return frozenset()
+    roles = {post.role for post in await staff_posts(uow, person_id)}
+    verified = await uow.session.scalar(
+        select(UnitBinding.id)
+        .where(
+            UnitBinding.person_id == person_id,
+            UnitBinding.status == BindingStatus.VERIFIED,
+        )
+        .limit(1)
+    )
+    if verified is not None:
+        roles.add(Role.RESIDENT)
+    return frozenset(roles)

@@ -1,0 +1,69 @@
+"""The unit of work: one transaction, rolled back unless the service commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import Clock
+from core.crypto import Cipher
+
+
+class UnitOfWork:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, cipher: Cipher
+    ) -> None:
+        self._sessions = sessions
+        self.clock = clock
+        self.cipher = cipher
+        self._session: AsyncSession | None = None
+        self.dialect = sessions.kw["bind"].dialect.name if "bind" in sessions.kw else "sqlite"
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._session = self._sessions()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+
+
+class UnitOfWorkFactory:
+    """Builds a fresh unit of work per update or job; injected, never a module global."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, cipher: Cipher
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.cipher = cipher
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.clock, self.cipher)

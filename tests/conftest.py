@@ -1,0 +1,34 @@
+"""Shared fixtures: a throw-away database on each back end, the emulator, a running bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from dbutil import BACKENDS, temp_database
+
+from bot.world import World, running_world
+from core.clock import FakeClock
+
+pytest_plugins = ["tg_emulator.pytest_plugin"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with temp_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Monday 23 November 2026, 09:00 in Shanghai: a working day, not a holiday."""
+    return FakeClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def world(db_url: str, clock: FakeClock, emulator) -> AsyncIterator[World]:
+    async with running_world(db_url, clock=clock, emulator=emulator) as running:
+        yield running
+    emulator.assert_no_violations()

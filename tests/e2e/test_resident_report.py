@@ -1,0 +1,66 @@
+"""A resident binds through an invitation link and reports a leaking pipe, end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.world import World
+from core.enums import OrderStatus
+from core.services import orders
+
+
+@pytest.mark.parametrize(
+    ("language_code", "expect"),
+    [
+        ("zh-hans", {"bound": "绑定", "repair": "报修", "home": "家中", "registered": "工单"}),
+        ("zh-hant", {"bound": "綁定", "repair": "報修", "home": "家中", "registered": "工單"}),
+    ],
+)
+async def test_bind_and_report_leaking_pipe(world: World, language_code: str, expect: dict) -> None:
+    code = await world.invitation("1栋", "101")
+    user = world.emulator.create_user(first_name="赵", language_code=language_code)
+    await user.send_command("start", args=code)
+    welcome = await user.next_message()
+    assert expect["bound"] in welcome.body
+    assert "1栋 101" in welcome.body
+
+    await user.press_button(welcome.buttons[0][0]["text"])  # Report a repair
+    where = await user.next_message()
+    await user.press(where.message_id, where.buttons[0][0]["callback_data"])  # in my home
+    category = await user.next_message()
+    water = next(
+        b for row in category.buttons for b in row if b["text"] in ("水", "給水", "给水", "水管")
+    )
+    await user.press(category.message_id, water["callback_data"])
+    ask_description = await user.next_message()
+    assert ask_description.buttons == []
+    await user.send_text("厨房水管漏水了")
+    got = await user.next_message()
+    await user.press(got.message_id, got.buttons[0][0]["callback_data"])  # Done
+    day = await user.next_message()
+    await user.press(day.message_id, day.buttons[0][0]["callback_data"])  # today
+    slot = await user.next_message()
+    await user.press(slot.message_id, slot.buttons[0][0]["callback_data"])
+    urgency = await user.next_message()
+    await user.press(urgency.message_id, urgency.buttons[0][0]["callback_data"])
+    summary = await user.next_message()
+    assert "厨房水管漏水了" in summary.body
+    await user.press(summary.message_id, summary.buttons[0][0]["callback_data"])  # Confirm
+    menu = await user.next_message()
+    assert menu.buttons
+    confirmed = user.transcript()[-2]
+    assert confirmed.edited
+    assert "BX-20261123-0001" in confirmed.body
+
+    async with world.uow as uow:
+        mine = await orders.of_reporter(uow, (await _person(uow, user.id)))
+    assert [o.status for o in mine] == [OrderStatus.REGISTERED]
+    assert mine[0].description == "厨房水管漏水了"
+
+
+async def _person(uow, user_id: int) -> int:
+    from core.services import identities
+
+    identity = await identities.touch(uow, "telegram", user_id, user_id, None)
+    assert identity.person_id is not None
+    return identity.person_id

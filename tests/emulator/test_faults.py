@@ -1,0 +1,56 @@
+"""Injected faults: 5xx answers, slow answers, dropped connections, time windows."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import pytest
+
+from tg_emulator import BotState, Emulator
+
+from .helpers import ApiCall
+
+
+@pytest.mark.emulator(seed=7)
+async def test_share_of_5xx(emulator: Emulator, bot: BotState, api: ApiCall) -> None:
+    emulator.add_fault("5xx", share=0.5, methods=["getMe"], status=502)
+    statuses = [(await api("getMe"))[0] for _ in range(40)]
+    assert set(statuses) == {200, 502}
+    assert 8 <= statuses.count(502) <= 32
+    status, body = await api("getWebhookInfo")
+    assert status == 200  # other methods are untouched
+    assert emulator.stats()["faults"]["5xx"] == statuses.count(502)
+    emulator.set_faults("5xx", status=503)
+    status, body = await api("getWebhookInfo")
+    assert status == 503 and body == {
+        "ok": False,
+        "error_code": 503,
+        "description": "Service Unavailable",
+    }
+
+
+async def test_slow_answers(emulator: Emulator, bot: BotState, api: ApiCall) -> None:
+    emulator.add_fault("slow", delay=0.3)
+    started = time.monotonic()
+    status, _ = await api("getMe")
+    assert status == 200 and time.monotonic() - started >= 0.3
+
+
+async def test_dropped_connections(emulator: Emulator, bot: BotState, api: ApiCall) -> None:
+    emulator.add_fault("drop", methods=["sendMessage"])
+    user = emulator.create_user()
+    await user.send_text("hi")
+    with pytest.raises(aiohttp.ClientError):
+        await api("sendMessage", chat_id=user.id, text="lost")
+    assert (await api("getMe"))[0] == 200
+    emulator.clear_faults()
+    assert (await api("sendMessage", chat_id=user.id, text="ok"))[0] == 200
+
+
+async def test_time_window(emulator: Emulator, bot: BotState, api: ApiCall) -> None:
+    emulator.add_fault("5xx", seconds=0.2)
+    assert (await api("getMe"))[0] == 502
+    await asyncio.sleep(0.25)
+    assert (await api("getMe"))[0] == 200
