@@ -51,6 +51,18 @@ class World:
             await uow.commit()
         return created.code
 
+    async def staff_member(self, phone: str, language_code: str = "zh-hans") -> SimUser:
+        """A staff member of the sample estate (by phone) linked through their /start code."""
+        async with self.uow as uow:
+            estate = await directory.require_estate(uow, "BX")
+            person_id = await directory.staff_person(uow, estate.id, phone)
+            code = await invitations.create_staff_invitation(uow, person_id, estate.id)
+            await uow.commit()
+        user = self.emulator.create_user(first_name="Staff", language_code=language_code)
+        await user.send_command("start", args=code)
+        await user.next_message()
+        return user
+
     async def resident(
         self,
         first_name: str = "Resident",
@@ -98,7 +110,12 @@ async def running_world(
     world = World(emulator, runtime, Core.build(runtime), runtime.uow_factory.clock, framework)
     try:
         await _prepare_database(runtime, database_url)
-        runner = run_aiogram(world.core, TOKEN, emulator.base_url)
+        if framework == "ptb":
+            from bot.channels.ptb_channel import run_ptb
+
+            runner = run_ptb(world.core, TOKEN, emulator.base_url)
+        else:
+            runner = run_aiogram(world.core, TOKEN, emulator.base_url)
         world.tasks.append(asyncio.create_task(runner, name="bot"))
         yield world
     finally:

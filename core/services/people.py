@@ -107,3 +107,18 @@ async def roles_of(uow: UnitOfWork, person_id: int | None) -> frozenset[Role]:
     if verified is not None:
         roles.add(Role.RESIDENT)
     return frozenset(roles)
+
+
+async def holders(uow: UnitOfWork, estate_id: int, roles: frozenset[Role] | set[Role]) -> list[int]:
+    """People holding any of `roles` in an estate (active posts), in a stable order."""
+    rows = await uow.session.scalars(
+        select(StaffRole.person_id)
+        .where(
+            StaffRole.estate_id == estate_id,
+            StaffRole.role.in_([str(role) for role in roles]),
+            StaffRole.active.is_(True),
+        )
+        .distinct()
+        .order_by(StaffRole.person_id)
+    )
+    return list(rows)
