@@ -32,9 +32,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-MAPPING = ROOT / "babel.cfg"
-LOCALES_DIR = ROOT / "locales"
-TEMPLATE = LOCALES_DIR / "messages.pot"
+MAPPING = "babel.cfg"
+TEMPLATE = "locales/messages.pot"
 DOMAIN = "messages"
 LOCALES = ("zh_Hans", "zh_Hant")
 PROJECT = "guanjia"
@@ -54,8 +53,8 @@ COMMENT_TAGS = ("TRANSLATORS:",)
 WRITE_OPTIONS = {"include_lineno": False, "sort_output": True, "width": 100}
 
 
-def po_path(locale: str) -> Path:
-    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_path(locale: str, root: Path = ROOT) -> Path:
+    return root / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 # --- extract ---------------------------------------------------------------------------------
@@ -63,9 +62,17 @@ def po_path(locale: str) -> Path:
 
 def extract_catalog(root: Path = ROOT) -> Catalog:
     """Every message id that bot/ and core/ use, as a template catalogue (nothing is written)."""
-    with MAPPING.open(encoding="utf-8") as mapping_file:
-        method_map, options_map = parse_mapping_cfg(mapping_file, str(MAPPING))
-    catalog = Catalog(project=PROJECT, charset="utf-8", fuzzy=False)
+    with (root / MAPPING).open(encoding="utf-8") as mapping_file:
+        method_map, options_map = parse_mapping_cfg(mapping_file, MAPPING)
+    catalog = Catalog(
+        project=PROJECT,
+        version=VERSION,
+        copyright_holder=COPYRIGHT,
+        msgid_bugs_address=BUGS_ADDRESS,
+        header_comment=TEMPLATE_HEADER,
+        charset="utf-8",
+        fuzzy=False,
+    )
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root),
         method_map,
@@ -93,7 +100,7 @@ def render(catalog: Catalog, *, ignore_obsolete: bool = False) -> bytes:
 _CREATION_LINE = re.compile(rb'^"POT-Creation-Date: .*\\n"\n', re.MULTILINE)
 
 
-def write_template(catalog: Catalog, path: Path = TEMPLATE) -> bool:
+def write_template(catalog: Catalog, path: Path) -> bool:
     """Writes the template unless only its creation date would change; True when written."""
     new = render(catalog)
     if path.exists() and _CREATION_LINE.sub(b"", path.read_bytes()) == _CREATION_LINE.sub(b"", new):
@@ -105,9 +112,9 @@ def write_template(catalog: Catalog, path: Path = TEMPLATE) -> bool:
 
 def cmd_extract(_: argparse.Namespace) -> int:
     catalog = extract_catalog()
-    written = write_template(catalog)
+    written = write_template(catalog, ROOT / TEMPLATE)
     state = "written" if written else "unchanged"
-    print(f"{TEMPLATE.relative_to(ROOT)}: {len(catalog)} messages ({state})")
+    print(f"{TEMPLATE}: {len(catalog)} messages ({state})")
     return 0
 
 
