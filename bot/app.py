@@ -11,7 +11,7 @@ from bot.handlers import common, fallback, resident
 from bot.pipeline import Pipeline
 from bot.routing import Router
 from bot.runtime import Runtime
-from bot.sender import OutboxSender, Transport
+from bot.sender import OutboxSender, SendRates, Transport
 from bot.supervisor import run_all
 from core.i18n import LOCALES, Translator
 
@@ -53,9 +53,14 @@ class Core:
         return cls(runtime, pipeline, config)
 
     def attach_sender(self, transport: Transport) -> OutboxSender:
-        sender = OutboxSender(
-            self.runtime.uow_factory, transport, self.runtime.settings.send_rate_per_second
+        settings = self.runtime.settings
+        rates = SendRates(
+            per_second=settings.send_rate_per_second,
+            private_chat_burst=settings.private_chat_burst,
+            private_chat_per_second=settings.private_chat_per_second,
+            group_per_minute=settings.group_per_minute,
         )
+        sender = OutboxSender(self.runtime.uow_factory, transport, rates)
         self.pipeline.on_outbox = sender.wake
         return sender
 

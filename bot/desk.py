@@ -17,9 +17,7 @@ from core.services import people
 DESK_ROLES = frozenset({Role.DISPATCHER})
 
 
-async def post_to_desk(
-    ctx: Context, estate_id: int, build: Callable[[Translator], Reply]
-) -> int:
+async def post_to_desk(ctx: Context, estate_id: int, build: Callable[[Translator], Reply]) -> int:
     """Sends a message to everyone at the estate's desk; returns how many people it reached."""
     dispatchers = await people.holders(ctx.uow, estate_id, DESK_ROLES)
     if not dispatchers:

@@ -10,11 +10,12 @@ import contextlib
 import logging
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
+from core.clock import Clock
 from core.services import outbox
 from core.services.outbox import OutboxItem
 from core.uow import UnitOfWork, UnitOfWorkFactory
@@ -46,16 +47,31 @@ class Transport(Protocol):
     async def deliver(self, item: OutboxItem) -> Delivery: ...
 
 
+@dataclass(frozen=True)
+class SendRates:
+    per_second: float = 25.0
+    private_chat_burst: int = 3
+    private_chat_per_second: float = 1.0
+    group_per_minute: int = 20
+
+
 class RateLimits:
-    def __init__(self, per_second: float) -> None:
-        self.overall = AsyncLimiter(per_second, 1)
+    def __init__(self, rates: SendRates) -> None:
+        self.rates = rates
+        self.overall = AsyncLimiter(rates.per_second, 1)
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+
+    def _new_chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        rates = self.rates
+        if chat_id > 0:  # a private chat: a short burst, then about one a second
+            burst = rates.private_chat_burst
+            return AsyncLimiter(burst, burst / rates.private_chat_per_second)
+        return AsyncLimiter(rates.group_per_minute, 60)
 
     def for_chat(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)
         if limiter is None:
-            # Private chats: a burst of 3, then one a second; groups: 20 a minute.
-            limiter = AsyncLimiter(3, 3) if chat_id > 0 else AsyncLimiter(20, 60)
+            limiter = self._new_chat_limiter(chat_id)
             self._chats[chat_id] = limiter
             if len(self._chats) > MAX_CHAT_LIMITERS:
                 self._chats.popitem(last=False)
@@ -66,11 +82,17 @@ class RateLimits:
 
 class OutboxSender:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, transport: Transport, per_second: float = 25.0
+        self,
+        uow_factory: UnitOfWorkFactory,
+        transport: Transport,
+        rates: SendRates | None = None,
+        wall_clock: Clock | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        # Real time even under a test's fake clock: Telegram's pauses are in real seconds.
+        self.wall_clock = wall_clock or Clock()
         self.transport = transport
-        self.limits = RateLimits(per_second)
+        self.limits = RateLimits(rates or SendRates())
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -87,7 +109,7 @@ class OutboxSender:
 
     async def drain_once(self, batch: int = 100) -> int:
         async with self.uow_factory() as uow:
-            items = await outbox.claim(uow, batch)
+            items = await outbox.claim(uow, self.wall_clock.now(), batch)
             await uow.commit()
         if not items:
             return 0
@@ -99,7 +121,7 @@ class OutboxSender:
         async with self.uow_factory() as uow:
             for chat_results in results:
                 for item, delivery in chat_results:
-                    await self._record(uow, item, delivery)
+                    await self._record(uow, item, delivery, self.wall_clock.now())
             await outbox.release(uow, [item.id for item in items if item.id not in tried])
             await uow.commit()
         return len(items)
@@ -123,18 +145,17 @@ class OutboxSender:
         return done
 
     @staticmethod
-    async def _record(uow: UnitOfWork, item: OutboxItem, delivery: Delivery) -> None:
+    async def _record(uow: UnitOfWork, item: OutboxItem, delivery: Delivery, now: datetime) -> None:
         if delivery.ok:
-            await outbox.mark_sent(uow, item.id, delivery.message_id)
+            await outbox.mark_sent(uow, item.id, delivery.message_id, now)
         elif delivery.blocked:
             await outbox.mark_blocked(uow, item.id, item.chat_id)
         elif delivery.retry_after is not None:
-            await outbox.retry_later(
-                uow, item.id, timedelta(seconds=delivery.retry_after), "429 retry_after"
-            )
+            until = now + timedelta(seconds=delivery.retry_after)
+            await outbox.retry_later(uow, item.id, until, "429 retry_after")
         elif delivery.permanent:
             log.error("outbox item %s refused: %s", item.id, delivery.error)
             await outbox.mark_failed(uow, item.id, delivery.error or "refused")
         else:
             backoff = timedelta(seconds=min(60, 2**item.attempts))
-            await outbox.retry_later(uow, item.id, backoff, delivery.error or "error")
+            await outbox.retry_later(uow, item.id, now + backoff, delivery.error or "error")

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # Telegram allows about 30 messages a second; stay a little under it.
     send_rate_per_second: float = 25.0
+    # About one message a second to one private chat, after a short burst; 20 a minute to a group.
+    private_chat_burst: int = 3
+    private_chat_per_second: float = 1.0
+    group_per_minute: int = 20
     log_level: str = "INFO"
     # Seconds a getUpdates long poll waits; stopping waits for the poll under way to end.
     polling_timeout: int = 10

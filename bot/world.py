@@ -94,9 +94,12 @@ async def running_world(
     clock: Clock | None = None,
     framework: str = "aiogram",
     emulator: Emulator | None = None,
+    paced: bool = False,
 ) -> AsyncIterator[World]:
+    """`paced`: keep Telegram's per-chat pace (a simulated person taps far faster than a real
+    one, so conversation tests run unpaced against an emulator without limits)."""
     own_emulator = emulator is None
-    emulator = emulator or Emulator()
+    emulator = emulator or Emulator(rate_limits=paced)
     if own_emulator:
         await emulator.start(port=0)
     emulator.add_bot(TOKEN, username=BOT_USERNAME, first_name="Guanjia")
@@ -107,6 +110,7 @@ async def running_world(
         api_base=emulator.base_url,
         framework=framework,  # type: ignore[arg-type]
         polling_timeout=1,  # so that stopping the bot takes a second, not ten
+        **({} if paced else {"private_chat_burst": 1000, "group_per_minute": 1000}),
         _env_file=None,  # type: ignore[call-arg]
     )
     runtime = build_runtime(settings, clock=clock or Clock(), key=new_key())

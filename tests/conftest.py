@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from dbutil import BACKENDS, temp_database
+from tg_emulator import Emulator
 
 from bot.world import World, running_world
 from core.clock import FakeClock
 
-pytest_plugins = ["tg_emulator.pytest_plugin"]
+FRAMEWORKS = ["aiogram", "ptb"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -28,7 +29,27 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def world(db_url: str, clock: FakeClock, emulator) -> AsyncIterator[World]:
-    async with running_world(db_url, clock=clock, emulator=emulator) as running:
+async def emulator() -> AsyncIterator[Emulator]:
+    """Conversation tests tap faster than people: no rate limits here (tests of the limits
+    make their own emulator)."""
+    async with Emulator(rate_limits=False) as started:
+        yield started
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    """Every end-to-end test runs on both Telegram front ends."""
+    if request.param == "ptb":
+        pytest.importorskip("bot.channels.ptb_channel", reason="the PTB front end is not built yet")
+    return request.param
+
+
+@pytest.fixture
+async def world(
+    db_url: str, clock: FakeClock, framework: str, emulator: Emulator
+) -> AsyncIterator[World]:
+    async with running_world(
+        db_url, clock=clock, emulator=emulator, framework=framework
+    ) as running:
         yield running
     emulator.assert_no_violations()

@@ -3,6 +3,9 @@
 A sender drains it. A claim is a lease (the row's `not_before` moves into the future), so a
 sender that dies mid-send leaves the message to be sent again rather than lost; on PostgreSQL
 several senders share the work with FOR UPDATE SKIP LOCKED. Messages to one chat go in order.
+
+Leases and retries are wall-clock matters (Telegram's retry_after is in real seconds), so the
+sender passes its own `now`; a new message has no `not_before` and is due at once.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from core.enums import OutboxKind, OutboxStatus
@@ -52,7 +55,7 @@ async def enqueue(
         payload=payload,
         status=OutboxStatus.PENDING,
         attempts=0,
-        not_before=now,
+        not_before=None,
         created_at=now,
         target_outbox_id=target_outbox_id,
         target_message_id=target_message_id,
@@ -70,9 +73,12 @@ async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:
     return blocked is not None
 
 
-async def claim(uow: UnitOfWork, limit: int = 50) -> list[OutboxItem]:
+def _due(row: type[OutboxMessage], now: datetime):
+    return or_(row.not_before.is_(None), row.not_before <= now)
+
+
+async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxItem]:
     """Leases due messages, oldest first, never one whose chat has an earlier message waiting."""
-    now = uow.clock.now()
     earlier = aliased(OutboxMessage)
     target = aliased(OutboxMessage)
     query = (
@@ -80,7 +86,7 @@ async def claim(uow: UnitOfWork, limit: int = 50) -> list[OutboxItem]:
         .outerjoin(target, target.id == OutboxMessage.target_outbox_id)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.not_before <= now,
+            _due(OutboxMessage, now),
             ~exists().where(
                 and_(
                     earlier.chat_id == OutboxMessage.chat_id,
@@ -114,20 +120,20 @@ async def claim(uow: UnitOfWork, limit: int = 50) -> list[OutboxItem]:
     return items
 
 
-async def mark_sent(uow: UnitOfWork, item_id: int, message_id: int | None) -> None:
+async def mark_sent(uow: UnitOfWork, item_id: int, message_id: int | None, now: datetime) -> None:
     await uow.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
-        .values(status=OutboxStatus.SENT, sent_at=uow.clock.now(), sent_message_id=message_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, sent_message_id=message_id)
     )
 
 
-async def retry_later(uow: UnitOfWork, item_id: int, delay: timedelta, error: str) -> None:
+async def retry_later(uow: UnitOfWork, item_id: int, until: datetime, error: str) -> None:
     """A 429 or a passing fault: the message waits, and so do the later ones of its chat."""
     row = await uow.session.get_one(OutboxMessage, item_id)
     if row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.FAILED
-    row.not_before = uow.clock.now() + delay
+    row.not_before = until
     row.error = error
 
 
@@ -137,7 +143,7 @@ async def release(uow: UnitOfWork, item_ids: list[int]) -> None:
         await uow.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(item_ids))
-            .values(not_before=uow.clock.now(), attempts=OutboxMessage.attempts - 1)
+            .values(not_before=None, attempts=OutboxMessage.attempts - 1)
         )
 
 
@@ -174,8 +180,6 @@ async def next_due(uow: UnitOfWork) -> datetime | None:
 
 
 async def pending_count(uow: UnitOfWork) -> int:
-    from sqlalchemy import func
-
     return (
         await uow.session.scalar(
             select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
