@@ -53,3 +53,19 @@ async def world(
     ) as running:
         yield running
     emulator.assert_no_violations()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it loudly when the PostgreSQL half did not run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgres_skipped = [r for r in skipped if "postgres" in r.keywords]
+    if postgres_skipped:
+        bar = "!" * 78
+        terminalreporter.write_line(bar, red=True, bold=True)
+        terminalreporter.write_line(
+            f"!! {len(postgres_skipped)} PostgreSQL tests were SKIPPED "
+            "(set GUANJIA_TEST_PG_URL): this run proves SQLite only.",
+            red=True,
+            bold=True,
+        )
+        terminalreporter.write_line(bar, red=True, bold=True)

@@ -1,0 +1,60 @@
+"""Personal data encryption, the locale resolver and locale-aware formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from core.crypto import Cipher, mask_phone, new_key, normalize_phone
+from core.i18n import Translator, resolve_locale
+
+
+def test_names_and_phones_are_encrypted_and_phone_lookup_matches_both_spellings() -> None:
+    cipher = Cipher(new_key())
+    token = cipher.encrypt("13900000001")
+    assert token is not None and b"13900000001" not in token
+    assert cipher.decrypt(token) == "13900000001"
+    assert cipher.phone_hash("+86 139-0000-0001") == cipher.phone_hash("13900000001")
+    assert Cipher(new_key()).phone_hash("13900000001") != cipher.phone_hash("13900000001")
+    with pytest.raises(ValueError, match="another DATA_KEY"):
+        Cipher(new_key()).decrypt(token)
+
+
+def test_phone_helpers() -> None:
+    assert normalize_phone("+86 (139) 0000-0001") == "13900000001"
+    assert mask_phone("13900000001") == "139****0001"
+
+
+@pytest.mark.parametrize(
+    ("code", "locale"),
+    [
+        ("zh-hans", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-sg", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-hant", "zh_Hant"),
+        ("zh-TW", "zh_Hant"),
+        ("zh-HK", "zh_Hant"),
+        ("zh-mo", "zh_Hant"),
+        ("zh-Hant-HK", "zh_Hant"),
+        ("en", "zh_Hans"),
+        (None, "zh_Hans"),
+    ],
+)
+def test_the_resolver_keeps_the_script(code: str | None, locale: str) -> None:
+    assert resolve_locale(code) == locale
+
+
+def test_unknown_languages_get_the_estates_default() -> None:
+    assert resolve_locale("en", default="zh_Hant") == "zh_Hant"
+
+
+def test_dates_times_and_money_follow_the_locale_and_the_estates_zone() -> None:
+    moment = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+    hans, hant = Translator("zh_Hans"), Translator("zh_Hant", "Asia/Hong_Kong")
+    assert hans.short_datetime(moment) == "11月24日周二 09:30"
+    assert hant.short_datetime(moment) == "11月24日 週二 09:30"
+    assert hans.money(Decimal("120.5")) == "¥120.50"
+    assert "120.50" in hant.money(Decimal("120.5"))
