@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import opencc
 from babel import dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -95,8 +96,22 @@ class Translator:
     def time(self, moment: datetime) -> str:
         return dates.format_skeleton("Hm", moment, tzinfo=self.tz, locale=self.locale)
 
+    def name(self, text: str) -> str:
+        """A name from the estate's data (estate, building, unit) in this reader's script."""
+        return in_script(text, self.locale)
+
     def money(self, amount: Decimal, currency: str = "CNY") -> str:
         return numbers.format_currency(amount, currency, locale=self.locale)
+
+
+@cache
+def _to_traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def in_script(text: str, locale: str) -> str:
+    """Estate data typed in Simplified (estate, building names), shown in the reader's script."""
+    return _to_traditional().convert(text) if locale == "zh_Hant" else text
 
 
 def pick_name(locale: str, hans: str, hant: str) -> str:
