@@ -100,7 +100,14 @@ class OutboxSender:
 
     async def run(self) -> None:
         while True:
-            sent = await self.drain_once()
+            # A batch under way is finished even when we are stopped, so that what was sent is
+            # recorded as sent (and not sent again when the lease runs out).
+            batch = asyncio.ensure_future(self.drain_once())
+            try:
+                sent = await asyncio.shield(batch)
+            except asyncio.CancelledError:
+                await batch
+                raise
             if sent:
                 continue
             self._wake.clear()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,32 @@ class World:
     core: Core
     clock: Clock
     framework: str
+    webhook: bool = False  # updates POSTed by the emulator to the bot's own server
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start_bot(self) -> None:
+        base = self.emulator.base_url
+        if self.framework == "ptb":
+            from bot.channels.ptb_channel import run_ptb
+
+            runner = run_ptb(self.core, TOKEN, base, webhook=self.webhook)
+        else:
+            runner = run_aiogram(self.core, TOKEN, base, webhook=self.webhook)
+        self.tasks.append(asyncio.create_task(runner, name="bot"))
+
+    async def stop_bot(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
+
+    async def restart_bot(self) -> None:
+        """Stops the bot and starts a new one on the same database: nothing in memory survives."""
+        await self.stop_bot()
+        self.core = Core.build(self.runtime)
+        self.start_bot()
 
     @property
     def uow(self):
@@ -78,6 +104,26 @@ class World:
         return user
 
 
+WEBHOOK_SECRET = "guanjia-world-secret"
+
+
+def _webhook_settings() -> dict[str, object]:
+    port = _free_port()
+    return {
+        "webhook_url": f"http://127.0.0.1:{port}/webhook",
+        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_host": "127.0.0.1",
+        "webhook_port": port,
+    }
+
+
+def _free_port() -> int:
+    # Both front ends need the port before they listen: the URL they register names it.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 async def _prepare_database(runtime: Runtime) -> None:
     # The schema straight from the models: tests/test_migrations.py proves the migrations
     # build the same one, and this is several times faster per test.
@@ -95,9 +141,12 @@ async def running_world(
     framework: str = "aiogram",
     emulator: Emulator | None = None,
     paced: bool = False,
+    webhook: bool = False,
 ) -> AsyncIterator[World]:
     """`paced`: keep Telegram's per-chat pace (a simulated person taps far faster than a real
-    one, so conversation tests run unpaced against an emulator without limits)."""
+    one, so conversation tests run unpaced against an emulator without limits).
+    `webhook`: the bot serves a webhook on a free local port behind a secret token, and the
+    emulator POSTs updates to it, instead of the bot polling."""
     own_emulator = emulator is None
     emulator = emulator or Emulator(rate_limits=paced)
     if own_emulator:
@@ -110,27 +159,20 @@ async def running_world(
         api_base=emulator.base_url,
         framework=framework,  # type: ignore[arg-type]
         polling_timeout=1,  # so that stopping the bot takes a second, not ten
+        **(_webhook_settings() if webhook else {}),
         **({} if paced else {"private_chat_burst": 1000, "group_per_minute": 1000}),
         _env_file=None,  # type: ignore[call-arg]
     )
     runtime = build_runtime(settings, clock=clock or Clock(), key=new_key())
-    world = World(emulator, runtime, Core.build(runtime), runtime.uow_factory.clock, framework)
+    world = World(
+        emulator, runtime, Core.build(runtime), runtime.uow_factory.clock, framework, webhook
+    )
     try:
         await _prepare_database(runtime)
-        if framework == "ptb":
-            from bot.channels.ptb_channel import run_ptb
-
-            runner = run_ptb(world.core, TOKEN, emulator.base_url)
-        else:
-            runner = run_aiogram(world.core, TOKEN, emulator.base_url)
-        world.tasks.append(asyncio.create_task(runner, name="bot"))
+        world.start_bot()
         yield world
     finally:
-        for task in world.tasks:
-            task.cancel()
-        for task in world.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await world.stop_bot()
         await runtime.close()
         if own_emulator:
             await emulator.stop()

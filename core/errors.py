@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import N_
+
 
 class DomainError(Exception):
-    message_id = "Sorry, that cannot be done right now."
+    message_id = N_("Sorry, that cannot be done right now.")
 
     def __init__(self, message_id: str | None = None, **params: Any) -> None:
         if message_id is not None:
@@ -20,29 +22,29 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    message_id = "We could not find that. It may have been removed."
+    message_id = N_("We could not find that. It may have been removed.")
 
 
 class PermissionDenied(DomainError):
-    message_id = "Sorry, you are not allowed to do that."
+    message_id = N_("Sorry, you are not allowed to do that.")
 
 
 class ForbiddenTransition(DomainError):
-    message_id = "This order can no longer be changed that way: it is now {status}."
+    message_id = N_("This order can no longer be changed that way: it is now {status}.")
 
 
 class InvalidInput(DomainError):
-    message_id = "Sorry, we could not understand that. Please try again."
+    message_id = N_("Sorry, we could not understand that. Please try again.")
 
 
 class InvitationInvalid(DomainError):
-    message_id = "This invitation code is not valid or has already been used."
+    message_id = N_("This invitation code is not valid or has already been used.")
 
 
 class ImportFailed(DomainError):
     """A bad import file; `errors` lists (row number, message) and nothing was written."""
 
-    message_id = "The import file has errors; nothing was imported."
+    message_id = N_("The import file has errors; nothing was imported.")
 
     def __init__(self, errors: list[tuple[int, str]]) -> None:
         super().__init__()
