@@ -11,6 +11,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from core import lifecycle
@@ -27,7 +29,7 @@ from core.models import (
     OrderEvent,
     Unit,
 )
-from core.timelimits import limit_for
+from core.timelimits import due_after
 from core.uow import UnitOfWork
 
 
@@ -62,6 +64,12 @@ class OrderView:
     attachments: tuple[Attachment, ...]
     wants_phone_callback: bool
     fee: Decimal | None
+    team_id: int | None = None
+    work_done: str | None = None
+    materials: str | None = None
+    fee_collected_by: int | None = None
+    overdue_stage: int = 0
+    escalated: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -95,18 +103,20 @@ class NewOrder:
 
 
 async def _next_number(uow: UnitOfWork, estate: Estate) -> str:
-    """`BX-20261123-0007`: the estate's code, its local date, the day's sequence."""
+    """`BX-20261123-0007`: the estate's code, its local date, the day's sequence.
+
+    One atomic upsert, so two orders registered at the same moment never share a number and
+    never collide on the day's first row.
+    """
     day = uow.clock.now().astimezone(ZoneInfo(estate.timezone)).date()
-    query = select(OrderCounter).where(OrderCounter.estate_id == estate.id, OrderCounter.day == day)
-    if uow.session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    counter = await uow.session.scalar(query)
-    if counter is None:
-        counter = OrderCounter(estate_id=estate.id, day=day, last=0)
-        uow.add(counter)
-    counter.last += 1
-    await uow.flush()
-    return f"{estate.code}-{day:%Y%m%d}-{counter.last:04d}"
+    insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OrderCounter).values(estate_id=estate.id, day=day, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[OrderCounter.estate_id, OrderCounter.day],
+        set_={"last": OrderCounter.last + 1},
+    ).returning(OrderCounter.last)
+    sequence = (await uow.session.execute(statement)).scalar_one()
+    return f"{estate.code}-{day:%Y%m%d}-{sequence:04d}"
 
 
 async def _load(uow: UnitOfWork, order_id: int) -> Order:
@@ -148,6 +158,12 @@ async def _view(uow: UnitOfWork, order: Order) -> OrderView:
         attachments=tuple(Attachment(a.kind, a.file_ref, a.stage) for a in order.attachments),
         wants_phone_callback=order.wants_phone_callback,
         fee=order.fee,
+        team_id=order.team_id,
+        work_done=order.work_done,
+        materials=order.materials,
+        fee_collected_by=order.fee_collected_by,
+        overdue_stage=order.overdue_stage or 0,
+        escalated=order.escalated,
     )
 
 
@@ -174,8 +190,15 @@ def _record(
 
 async def _set_due(uow: UnitOfWork, order: Order) -> None:
     estate = await uow.session.get_one(Estate, order.estate_id)
-    limit = limit_for(order.status, order.priority, estate.settings)
-    order.due_at = None if limit is None else uow.clock.now() + limit
+    order.due_at = due_after(
+        uow.clock.now(),
+        order.status,
+        order.priority,
+        timezone=estate.timezone,
+        region=estate.region,
+        estate_settings=estate.settings,
+    )
+    order.overdue_stage = 0
 
 
 async def register(uow: UnitOfWork, new: NewOrder, actor: Actor) -> OrderView:
