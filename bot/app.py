@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 
 from bot.context import BotConfig
-from bot.dialogs import report
-from bot.handlers import common, fallback, resident
+from bot.dialogs import binding, complete_job, freetext, job_answers, report
+from bot.handlers import common, desk, fallback, resident, staff
 from bot.pipeline import Pipeline
 from bot.routing import Router
 from bot.runtime import Runtime
@@ -20,7 +20,18 @@ log = logging.getLogger(__name__)
 
 def routers() -> list[Router]:
     """Commands for everyone first, then dialogs in progress, then roles, the fallback last."""
-    return [common.router, report.router, resident.router, fallback.router]
+    return [
+        common.router,
+        report.router,
+        binding.router,
+        complete_job.router,
+        desk.router,
+        staff.router,
+        job_answers.router,
+        resident.router,
+        freetext.router,
+        fallback.router,
+    ]
 
 
 def command_menus(default_locale: str) -> dict[str, list[tuple[str, str]]]:

@@ -62,4 +62,7 @@ ACTION_LABELS = {
     Action.CANCEL: N_("Cancelled"),
     Action.ESCALATE: N_("Escalated to a supervisor"),
     Action.NOTE: N_("Note added"),
+    Action.REMIND: N_("Reminder sent"),
+    Action.COLLECT_FEE: N_("Fee collected"),
+    Action.REVEAL_PHONE: N_("Phone number viewed by staff"),
 }

@@ -24,8 +24,11 @@ class MenuItem(StrEnum):
     CONTACT = "contact"
     LANGUAGE = "language"
     BIND = "bind"
+    HOMES = "homes"
     RESUME = "resume"
     MENU = "menu"
+    MY_JOBS = "jobs"
+    DUTY = "duty"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ RESIDENT_ITEMS = [
     [(MenuItem.HOUSEKEEPING, N_("Home service")), (MenuItem.INQUIRY, N_("Ask or suggest"))],
     [(MenuItem.PRAISE, N_("Praise")), (MenuItem.MY_ORDERS, N_("My orders"))],
     [(MenuItem.CONTACT, N_("Contact the service centre")), (MenuItem.LANGUAGE, N_("Language"))],
+    [(MenuItem.HOMES, N_("My homes"))],
 ]
 
 
@@ -66,7 +70,12 @@ def main_menu(ctx: Context, text: str | None = None) -> Reply:
             ]
         )
     if ctx.roles & STAFF_ROLES:
-        rows.append([Button(ctx._("My jobs"), Menu(MenuItem.MENU))])
+        rows.append(
+            [
+                Button(ctx._("My jobs"), Menu(MenuItem.MY_JOBS)),
+                Button(ctx._("On / off duty"), Menu(MenuItem.DUTY)),
+            ]
+        )
     return Reply(text or ctx._("How can we help you?"), buttons=rows)
 
 

@@ -17,10 +17,11 @@ from bot.events import Inbound, Kind
 from bot.labels import STATUS_LABELS
 from bot.payloads import InvalidPayload, Payload
 from bot.routing import Router
-from core.enums import OrderStatus
+from core.clock import Clock
+from core.enums import OrderStatus, Role
 from core.errors import DomainError
 from core.i18n import N_
-from core.services import conversations, identities, people, updates
+from core.services import conversations, greetings, identities, people, updates
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ SOMETHING_WRONG = N_(
     "moment, or call the service centre."
 )
 LATE_APOLOGY = N_("Sorry for the late reply.")
+HOLIDAY_GREETING = N_("Happy {holiday}! The property service centre sends you its best wishes.")
 
 
 @dataclass
@@ -50,11 +52,15 @@ class Pipeline:
         routers: Sequence[Router],
         config: BotConfig,
         on_outbox: Callable[[], None] = lambda: None,
+        wall_clock: Clock | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.routers = list(routers)
         self.config = config
         self.on_outbox = on_outbox
+        # Queueing happens in real time: how late an answer is never depends on the domain clock,
+        # which tests (and a replay) move at will.
+        self.wall_clock = wall_clock or Clock()
 
     async def process(self, inbound: Inbound) -> Handled:
         """The whole pipeline in one call (what a front end without middleware uses)."""
@@ -86,8 +92,12 @@ class Pipeline:
             config=self.config,
             state=await conversations.load(uow, identity.id),
         )
-        if uow.clock.now() - inbound.sent_at > LATE_AFTER:
+        if self.wall_clock.now() - inbound.sent_at > LATE_AFTER:
             ctx.prefaces.append(ctx._(LATE_APOLOGY))
+        if Role.RESIDENT in roles:
+            holiday = await greetings.holiday_due(uow, identity, ctx.t.locale)
+            if holiday is not None:
+                ctx.prefaces.append(ctx._(HOLIDAY_GREETING, holiday=holiday))
         return ctx
 
     def decode_payload(self, ctx: Context) -> Payload | None:

@@ -1,7 +1,8 @@
 """Neutral routers: one per role, composed in a fixed order, the fallback last.
 
-Each adapter feeds them the same Context; an aiogram Router or a python-telegram-bot handler
-group wraps each one, so role filters and order are the same on both front ends.
+Each adapter feeds them the same Context: the aiogram adapter wraps each one in an aiogram Router,
+the python-telegram-bot adapter lets Pipeline.route run them; role filters and order are the same
+on both front ends.
 """
 
 from __future__ import annotations

@@ -46,6 +46,9 @@ class Action(StrEnum):
     CANCEL = "cancel"
     ESCALATE = "escalate"
     NOTE = "note"
+    REMIND = "remind"  # a time limit passed: the person who owes the next step is reminded
+    COLLECT_FEE = "collect_fee"  # who took the fee (worker below the threshold, else supervisor)
+    REVEAL_PHONE = "reveal_phone"  # a worker or the desk saw the resident's full phone number
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ RULES: dict[Action, Rule] = {
     Action.CANCEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CANCELLED, P.REPORTER, P.DESK),
     Action.ESCALATE: _rule(OPEN_STATUSES, None, P.SYSTEM, P.DESK),
     Action.NOTE: _rule(OPEN_STATUSES, None, P.REPORTER, P.ASSIGNEE, P.DESK),
+    Action.REMIND: _rule(OPEN_STATUSES, None, P.SYSTEM, P.DESK),
+    # A fee once charged is collected whatever happens to the order later (a dispute included).
+    Action.COLLECT_FEE: _rule(set(S) - {S.REFUSED, S.CANCELLED}, None, P.ASSIGNEE, P.SUPERVISOR),
+    Action.REVEAL_PHONE: _rule(OPEN_STATUSES, None, P.ASSIGNEE, P.DESK),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

@@ -134,6 +134,10 @@ class StaffRole(Base):
     role: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Dispatch: who is at work now, what they can do, where they go (None: every building).
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    skills: Mapped[list[str] | None] = mapped_column(JSON)  # category codes
+    buildings: Mapped[list[str] | None] = mapped_column(JSON)  # building names
 
     person: Mapped[Person] = relationship(back_populates="roles")
 
@@ -155,6 +159,8 @@ class ChatIdentity(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # The estate-local day this person was last greeted for a holiday: one greeting a day.
+    greeted_on: Mapped[date | None] = mapped_column(Date)
 
 
 class UnitBinding(Base):
@@ -231,6 +237,12 @@ class Order(Base):
     updated_at: Mapped[datetime]
     due_at: Mapped[datetime | None]  # the next time limit of the current status
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Past the limit of its status: 0 on time, 1 reminded, 2 re-dispatched, 3 escalated.
+    overdue_stage: Mapped[int] = mapped_column(Integer, default=0)
+    work_done: Mapped[str | None] = mapped_column(Text)
+    materials: Mapped[str | None] = mapped_column(Text)
+    fee_collected_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    fee_collected_at: Mapped[datetime | None]
 
     attachments: Mapped[list[OrderAttachment]] = relationship(
         back_populates="order", order_by="OrderAttachment.id"
@@ -322,3 +334,46 @@ class OutboxMessage(Base):
     target_message_id: Mapped[int | None] = mapped_column(BigInteger)
     paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeskChat(Base):
+    """A Telegram group registered as an estate's desk ("control", "service") or a team's group
+    ("team:<id>", where grab jobs are posted)."""
+
+    __tablename__ = "desk_chats"
+    __table_args__ = (UniqueConstraint("estate_id", "desk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    desk: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    registered_at: Mapped[datetime]
+
+
+class DutyShift(Base):
+    """One line of a roster: a worker is on duty on this weekday (0 = Monday) between two times
+    of the estate's day."""
+
+    __tablename__ = "duty_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class RoutineRun(Base):
+    """A routine that ran (or is running) for an estate on a local day: never twice, never
+    skipped, whatever restarts happen."""
+
+    __tablename__ = "routine_runs"
+    __table_args__ = (UniqueConstraint("estate_id", "routine", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    routine: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime]

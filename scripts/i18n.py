@@ -200,7 +200,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             f" ({'written' if changed else 'unchanged'})"
         )
         for message in untranslated:
-            print(f"  to translate: {_show(message.id)}")
+            print(f"  to translate: {_show(message.id, limit=1000)}")
     return 0
 
 
@@ -227,10 +227,9 @@ def _translated(message: Message) -> bool:
     return bool(forms) and all(form.strip() for form in forms)
 
 
-def _show(message_id: str | Iterable[str]) -> str:
+def _show(message_id: str | Iterable[str], limit: int = 70) -> str:
     text = message_id if isinstance(message_id, str) else " | ".join(message_id)
-    text = text.replace("\n", "\\n")
-    return repr(text if len(text) <= 70 else text[:67] + "...")
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 _FORMATTER = string.Formatter()

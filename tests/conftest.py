@@ -39,8 +39,6 @@ async def emulator() -> AsyncIterator[Emulator]:
 @pytest.fixture(params=FRAMEWORKS)
 def framework(request: pytest.FixtureRequest) -> str:
     """Every end-to-end test runs on both Telegram front ends."""
-    if request.param == "ptb":
-        pytest.importorskip("bot.channels.ptb_channel", reason="the PTB front end is not built yet")
     return request.param
 
 

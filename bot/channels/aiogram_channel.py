@@ -40,12 +40,12 @@ from aiogram.types import (
 )
 
 from bot import routing
+from bot.channels import delivery_plan
+from bot.channels.chat_order import ChatTurns
 from bot.context import Context
 from bot.events import Inbound, Kind, parse_command
 from bot.pipeline import Handled, Pipeline
-from bot.replies import CAPTION_LIMIT, split_text
 from bot.sender import Delivery
-from core.enums import OutboxKind
 from core.services.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -140,29 +140,35 @@ class PipelineMiddleware(BaseMiddleware):
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
+        self.turns = ChatTurns()
 
     async def __call__(self, handler: Any, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot: Bot = data["bot"]
-        inbound = to_inbound(event, bot.id, self.pipeline.uow_factory.clock.now())
+        inbound = to_inbound(event, bot.id, self.pipeline.wall_clock.now())
         if inbound is None:
             return UNHANDLED
+        async with self.turns.turn(inbound.chat_id):  # aiogram handles updates as tasks
+            handled = await self._handle(handler, event, data, inbound)
+        if inbound.callback_id is not None:
+            await answer_button(bot, inbound.callback_id, handled.toast)
+        return None
+
+    async def _handle(
+        self, handler: Any, event: Update, data: dict[str, Any], inbound: Inbound
+    ) -> Handled:
         try:
             async with self.pipeline.uow_factory() as uow:
                 ctx = await self.pipeline.begin(uow, inbound)
                 if ctx is None:
-                    handled = Handled(duplicate=True)
-                else:
-                    data["ctx"] = ctx
-                    data["payload"] = self.pipeline.decode_payload(ctx)
-                    await handler(event, data)
-                    await self.pipeline.finish(ctx)
-                    handled = Handled(ctx.toast)
+                    return Handled(duplicate=True)
+                data["ctx"] = ctx
+                data["payload"] = self.pipeline.decode_payload(ctx)
+                await handler(event, data)
+                await self.pipeline.finish(ctx)
+                return Handled(ctx.toast)
         except Exception as exc:
-            handled = await self.pipeline.fail(inbound, exc)
-        if inbound.callback_id is not None:
-            await answer_button(bot, inbound.callback_id, handled.toast)
-        return None
+            return await self.pipeline.fail(inbound, exc)
 
 
 async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
@@ -195,7 +201,9 @@ def build_dispatcher(pipeline: Pipeline) -> Dispatcher:
     return dispatcher
 
 
-def _markup(payload: dict[str, Any]) -> Any:
+def _markup(payload: dict[str, Any] | None) -> Any:
+    if payload is None:
+        return None
     if payload.get("buttons"):
         return InlineKeyboardMarkup(
             inline_keyboard=[
@@ -223,76 +231,80 @@ def _markup(payload: dict[str, Any]) -> Any:
 
 
 class AiogramTransport:
+    """The Bot API calls of bot.channels.delivery_plan, made with aiogram."""
+
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     async def deliver(self, item: OutboxItem) -> Delivery:
-        try:
-            return await self._deliver(item)
-        except TelegramRetryAfter as exc:
+        return await delivery_plan.deliver(self, item)
+
+    def refusal(self, exc: Exception) -> Delivery | None:
+        if isinstance(exc, TelegramRetryAfter):
             return Delivery(retry_after=float(exc.retry_after))
-        except TelegramForbiddenError:
+        if isinstance(exc, TelegramForbiddenError):
             return Delivery(blocked=True)
-        except TelegramBadRequest as exc:
+        if isinstance(exc, TelegramBadRequest):
             if "message is not modified" in exc.message:
                 return Delivery()
             return Delivery(error=exc.message, permanent=True)
-        except (TelegramServerError, TelegramNetworkError) as exc:
+        if isinstance(exc, (TelegramServerError, TelegramNetworkError)):
             return Delivery(error=str(exc))
+        return None
 
-    async def _deliver(self, item: OutboxItem) -> Delivery:
-        payload = item.payload
-        chat_id = item.chat_id
-        if item.kind is OutboxKind.EDIT:
-            if item.target_message_id is None:
-                return Delivery(error="nothing to edit", permanent=True)
-            markup = _markup(payload)
-            await self.bot.edit_message_text(
-                text=payload["text"],
-                chat_id=chat_id,
-                message_id=item.target_message_id,
-                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
-            )
-            return Delivery(message_id=item.target_message_id)
-        if item.kind is OutboxKind.DELETE:
-            if item.target_message_id is not None:
-                await self.bot.delete_message(chat_id, item.target_message_id)
-            return Delivery()
-        if item.kind is OutboxKind.COMMANDS:
-            await self.bot.set_my_commands(
-                [BotCommand(command=c, description=d) for c, d in payload["commands"]],
-                scope=BotCommandScopeChat(chat_id=chat_id),
-            )
-            return Delivery()
-        return await self._send(chat_id, payload, item.paid_broadcast)
+    async def send_text(
+        self, chat_id: int, text: str, markup: dict[str, Any] | None, paid: bool
+    ) -> int:
+        sent = await self.bot.send_message(
+            chat_id, text, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
 
-    async def _send(self, chat_id: int, payload: dict[str, Any], paid: bool) -> Delivery:
-        text: str = payload["text"]
-        markup = _markup(payload)
-        extra = {"allow_paid_broadcast": True} if paid else {}
-        photos: list[str] = payload.get("photos", [])
-        if len(photos) == 1 and len(text) <= CAPTION_LIMIT:
-            sent = await self.bot.send_photo(
-                chat_id, photos[0], caption=text or None, reply_markup=markup, **extra
-            )
-            return Delivery(message_id=sent.message_id)
-        if photos:
-            media = [InputMediaPhoto(media=p) for p in photos[:10]]
-            if len(media) == 1:
-                await self.bot.send_photo(chat_id, photos[0], **extra)
-            else:
-                await self.bot.send_media_group(chat_id, media, **extra)
-        for document in payload.get("documents", []):
-            await self.bot.send_document(chat_id, document, **extra)
-        pieces = split_text(text)
-        message_id = None
-        for index, piece in enumerate(pieces):
-            last = index == len(pieces) - 1
-            sent = await self.bot.send_message(
-                chat_id, piece, reply_markup=markup if last else None, **extra
-            )
-            message_id = sent.message_id
-        return Delivery(message_id=message_id)
+    async def send_photo(
+        self,
+        chat_id: int,
+        photo: str,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        sent = await self.bot.send_photo(
+            chat_id, photo, caption=caption, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
+
+    async def send_album(self, chat_id: int, photos: tuple[str, ...], paid: bool) -> int:
+        media = [InputMediaPhoto(media=photo) for photo in photos]
+        sent = await self.bot.send_media_group(chat_id, media, **_paid(paid))
+        return sent[-1].message_id
+
+    async def send_document(self, chat_id: int, document: str, paid: bool) -> int:
+        sent = await self.bot.send_document(chat_id, document, **_paid(paid))
+        return sent.message_id
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, markup: dict[str, Any]
+    ) -> None:
+        keyboard = _markup(markup)
+        await self.bot.edit_message_text(
+            text=text,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=keyboard if isinstance(keyboard, InlineKeyboardMarkup) else None,
+        )
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        await self.bot.delete_message(chat_id, message_id)
+
+    async def set_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(command=c, description=d) for c, d in commands],
+            scope=BotCommandScopeChat(chat_id=chat_id),
+        )
+
+
+def _paid(paid: bool) -> dict[str, Any]:
+    return {"allow_paid_broadcast": True} if paid else {}
 
 
 async def set_default_commands(bot: Bot, commands: dict[str, list[tuple[str, str]]]) -> None:

@@ -3,6 +3,17 @@
 The dialog asks only for what is still missing, in a fixed order, so editing one answer before
 confirming clears just that answer and returns to the summary (复述确认) afterwards. Each
 button carries the dialog's nonce: a button from an earlier report is refused politely.
+
+Nothing the resident sends is lost: files past the limit, words typed where a button was expected
+and an over-long message are kept in the draft and registered with the order (as extra files and
+notes), even though the dialog asks its question again.
+
+Complaints about a staff member: the order stores the complaint's category and the resident's own
+words, and the reporter only in `Order.reporter_id`, which the resident's and the desk's views
+use. Nothing names the complained-about worker in a field that a job card shows, and a complaint
+is owned by a supervisor (DESIGN.md), never dispatched to a worker; a worker's view of an order
+(`orders.get_visible` as assignee) therefore never exists for a complaint, so its reporter
+cannot leak to the worker side.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.context import Context
+from bot.desk import dispatch_new_order
 from bot.dialogs.slots import SLOT_LABELS, Slot, days_offered, local_today, open_slots, window
 from bot.events import MEDIA_KINDS, Kind
 from bot.labels import KIND_LABELS, PRIORITY_LABELS
@@ -22,7 +34,7 @@ from bot.replies import Button, Reply
 from bot.routing import Router
 from core.enums import OrderKind, Priority
 from core.i18n import N_, pick_name
-from core.lifecycle import Actor
+from core.lifecycle import Action, Actor
 from core.services import directory, orders, residents
 from core.services.orders import Attachment, NewOrder
 from core.timelimits import answer_within
@@ -358,6 +370,17 @@ class SlotPassed(Exception):
     pass
 
 
+def _day_still_open(ctx: Context, value: str) -> bool:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    return day in days_offered(ctx.uow.clock.now(), _data(ctx)["timezone"])
+
+
+DAY_PASSED = N_("Sorry, that time has already passed. Please choose another.")
+
+
 # --- entering the dialog ---------------------------------------------------------------------
 
 
@@ -398,6 +421,12 @@ async def on_answer(ctx: Context, answer: Answer) -> None:
         kind = OrderKind.IN_HOME_REPAIR if value == "home" else OrderKind.PUBLIC_REPAIR
         ctx.remember(where=value, kind=kind)
     elif field is Field.CATEGORY:
+        categories = await directory.list_categories(
+            ctx.uow, data["estate_id"], _category_kind(_kind(ctx))
+        )
+        if not value.isdigit() or int(value) not in {c.id for c in categories}:
+            await ask(ctx, Field.CATEGORY)
+            return
         ctx.remember(category_id=int(value))
     elif field is Field.HOME:
         homes = await residents.homes_of(ctx.uow, ctx.person_id)
@@ -408,8 +437,19 @@ async def on_answer(ctx: Context, answer: Answer) -> None:
     elif field is Field.PLACE:
         ctx.remember(place=value)
     elif field is Field.DAY:
+        if not _day_still_open(ctx, value):  # a day button from a question asked yesterday
+            await ctx.reply(ctx._(DAY_PASSED))
+            await ask(ctx, Field.DAY)
+            return
         ctx.remember(day=value, slot=None)
     elif field is Field.SLOT:
+        day = date.fromisoformat(data["day"])
+        if value not in {s.value for s in open_slots(day, ctx.uow.clock.now(), data["timezone"])}:
+            await ctx.reply(ctx._(DAY_PASSED))
+            await ask(
+                ctx, Field.SLOT if open_slots(day, ctx.uow.clock.now(), data["timezone"]) else None
+            )
+            return
         ctx.remember(slot=value)
     elif field is Field.PRIORITY:
         ctx.remember(priority=Priority(value).value)
@@ -477,14 +517,18 @@ async def _register(ctx: Context) -> None:
             priority=Priority(data.get("priority") or Priority.NORMAL),
             wants_phone_callback=data.get("callback") == "1",
             attachments=tuple(
-                Attachment(a["kind"], a["ref"], "report") for a in data["attachments"]
+                Attachment(a["kind"], a["ref"], a.get("stage", "report"))
+                for a in [*data["attachments"], *data.get("extra_files", [])]
             ),
         ),
         Actor(ctx.person_id, ctx.roles),
     )
+    for note in data.get("set_aside", []):  # words the dialog could not use, kept all the same
+        await orders.act(ctx.uow, order.id, Action.NOTE, ctx.actor, note=note)
     ctx.end_dialog()
     await ctx.edit(await _confirmed_text(ctx, order))
     await ctx.reply(main_menu(ctx))
+    await dispatch_new_order(ctx, order)  # after the resident's own answer, in their chat
 
 
 async def _confirmed_text(ctx: Context, order: orders.OrderView) -> str:
@@ -520,19 +564,36 @@ async def on_message(ctx: Context) -> None:
     elif step == Field.PLACE.value and inbound.kind is Kind.TEXT and inbound.text:
         ctx.remember(place=inbound.text.strip()[:200])
         await advance(ctx)
-    elif inbound.kind in MEDIA_KINDS and step != Field.SUMMARY.value:
+    elif inbound.kind in MEDIA_KINDS:
         _keep_attachment(ctx)  # nothing the resident sends is lost
         await ctx.reply(ctx._("Thank you, the file is kept with your report."))
+        await ask(ctx, missing(ctx))
+    elif inbound.kind is Kind.TEXT and inbound.text:
+        _set_aside(ctx, inbound.text)
+        await ctx.reply(ctx._(TEXT_KEPT))
         await ask(ctx, missing(ctx))
     else:
         await ctx.reply(ctx._("Please answer with the buttons below."))
         await ask(ctx, missing(ctx))
 
 
+TEXT_KEPT = N_(
+    "Thank you, your words are kept with the report. Please answer the question with the "
+    "buttons below."
+)
+
+
+def _set_aside(ctx: Context, text: str) -> None:
+    ctx.remember(set_aside=[*_data(ctx).get("set_aside", []), text.strip()])
+
+
 def _keep_attachment(ctx: Context) -> bool:
+    """False when the report already has its files: this one is kept aside, not shown."""
     data = _data(ctx)
     attachments = data["attachments"]
     if len(attachments) >= MAX_PHOTOS:
+        extra = {"kind": ctx.inbound.kind.value, "ref": ctx.inbound.file_ref, "stage": "extra"}
+        ctx.remember(extra_files=[*data.get("extra_files", []), extra])
         return False
     attachments.append({"kind": ctx.inbound.kind.value, "ref": ctx.inbound.file_ref})
     ctx.remember(attachments=attachments)
@@ -547,7 +608,9 @@ async def _on_description(ctx: Context) -> None:
     if inbound.kind is Kind.TEXT and inbound.text:
         text = inbound.text.strip()
         if len(text) > MAX_DESCRIPTION:
+            _set_aside(ctx, text)  # kept with the order as a note, whatever comes next
             await ctx.reply(ctx._(TOO_LONG, limit=MAX_DESCRIPTION, length=len(text)))
+            await ask(ctx, Field.DESCRIPTION)
             return
         ctx.remember(
             description=(data.get("description") or "")
@@ -579,9 +642,12 @@ async def _on_description(ctx: Context) -> None:
 
 
 TOO_LONG = N_(
-    "Your message has {length} characters; please keep the description under {limit} and send "
-    "it again. Your earlier answers are kept."
+    "Your message has {length} characters; please keep the description under {limit}. The full "
+    "text is kept with your report for the service desk, and your earlier answers are kept too."
 )
-TOO_MANY = N_("At most {limit} files can be attached; the extra ones were not added.")
+TOO_MANY = N_(
+    "A report shows at most {limit} files; the extra ones are kept with it for the service desk "
+    "but are not shown in the summary."
+)
 GOT_TEXT = N_("Got it. You may add photos, or tap Done.")
 GOT_IT = N_("Got it ({count} of {limit} files attached). Add more, or tap Done.")

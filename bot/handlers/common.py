@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.context import Context, translator_for
+from bot.dialogs import binding
 from bot.menus import ChooseLanguage, Menu, MenuItem, language_menu, main_menu
+from bot.replies import Reply
 from bot.routing import Router
 from core.errors import InvitationInvalid
 from core.i18n import LOCALES, N_
@@ -27,15 +29,16 @@ async def start(ctx: Context) -> None:
         await _redeem(ctx, ctx.inbound.args)
         return
     if ctx.person_id is None or not ctx.roles:
-        await ctx.reply(main_menu(ctx, ctx._(WELCOME_STRANGER)))
+        # Without an invitation: find the home step by step, the desk confirms.
+        await binding.start(ctx, intro=ctx._(WELCOME_STRANGER))
         return
     await ctx.reply(main_menu(ctx, ctx._("Welcome back. How can we help you?")))
 
 
 WELCOME_STRANGER = N_(
     "Welcome to the property service centre. Here you can report repairs, file complaints and "
-    "follow your orders. To begin, bind your home: use the invitation link from the management "
-    "office, or tap Bind my home."
+    "follow your orders. To begin, please tell us which home is yours (or open the invitation "
+    "link from the management office). You can leave at any time with /cancel."
 )
 
 
@@ -88,6 +91,11 @@ async def language(ctx: Context) -> None:
 @router.command("cancel")
 async def cancel(ctx: Context) -> None:
     had_dialog = ctx.state is not None
+    if ctx.in_dialog(binding.DIALOG):  # its phone keyboard stays up unless removed
+        await ctx.reply(Reply(ctx._("Cancelled. Nothing was registered."), remove_keyboard=True))
+        ctx.end_dialog()
+        await ctx.reply(main_menu(ctx))
+        return
     ctx.end_dialog()
     text = ctx._("Cancelled. Nothing was registered.") if had_dialog else None
     await ctx.reply(main_menu(ctx, text))

@@ -6,16 +6,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.context import Context
+from bot.events import MEDIA_KINDS, Kind
 from bot.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
 from bot.menus import Menu, MenuItem, main_menu
 from bot.payloads import Payload
 from bot.replies import Button, Reply
 from bot.routing import Router
 from core.enums import OrderStatus, Role
-from core.i18n import N_
+from core.errors import NotFound
+from core.i18n import N_, pick_name
 from core.lifecycle import Action
 from core.services import orders
-from core.services.orders import OrderView
+from core.services.orders import Attachment, OrderView
 
 router = Router("resident", roles=[Role.RESIDENT])
 
@@ -24,6 +26,12 @@ class OrderOp(StrEnum):
     SHOW = "s"
     CANCEL = "c"
     CANCEL_SURE = "y"
+    NOTE = "n"
+
+
+NOTE_DIALOG = "order_note"
+MAX_NOTE = 1000
+CANCELLABLE = (OrderStatus.REGISTERED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,10 @@ async def my_orders(ctx: Context) -> Reply:
 async def on_my_order(ctx: Context, payload: MyOrder) -> None:
     # Authority: only the reporter's own order is found; any other id reads as "not found".
     order = await orders.get_visible(ctx.uow, payload.order_id, ctx.person_id, {})
+    if order.reporter_id != ctx.person_id:  # the worker side has its own cards
+        raise NotFound()
+    if ctx.in_dialog(NOTE_DIALOG):
+        ctx.end_dialog()
     if payload.op is OrderOp.SHOW:
         await ctx.reply(await order_card(ctx, order))
     elif payload.op is OrderOp.CANCEL:
@@ -80,6 +92,56 @@ async def on_my_order(ctx: Context, payload: MyOrder) -> None:
     elif payload.op is OrderOp.CANCEL_SURE:
         order = await orders.act(ctx.uow, order.id, Action.CANCEL, ctx.actor)
         await ctx.edit(ctx._("Order {number} is cancelled.", number=order.number))
+    elif payload.op is OrderOp.NOTE:
+        if not order.is_open:
+            await ctx.reply(await order_card(ctx, order))
+            return
+        ctx.start_dialog(NOTE_DIALOG, "note", {"order_id": order.id})
+        await ctx.reply(ctx._(ASK_NOTE, number=order.number))
+
+
+ASK_NOTE = N_(
+    "What would you like to add to order {number}? Send a message, a photo, a voice note or a "
+    "document. /cancel leaves without adding anything."
+)
+
+
+@router.message(dialog=NOTE_DIALOG)
+async def on_note(ctx: Context) -> None:
+    """A note or file for an open order; the order is re-checked as the reporter's own."""
+    assert ctx.state is not None
+    inbound = ctx.inbound
+    order = await orders.get_visible(ctx.uow, ctx.state.data["order_id"], ctx.person_id, {})
+    if inbound.kind is Kind.TEXT and inbound.text:
+        text = inbound.text.strip()
+        if len(text) > MAX_NOTE:
+            await ctx.reply(ctx._(NOTE_TOO_LONG, limit=MAX_NOTE, length=len(text)))
+            return
+        await orders.act(ctx.uow, order.id, Action.NOTE, ctx.actor, note=text)
+    elif inbound.kind in MEDIA_KINDS and inbound.file_ref:
+        attachment = Attachment(inbound.kind.value, inbound.file_ref, "note")
+        await orders.add_attachment(ctx.uow, order.id, attachment, ctx.actor)
+        if inbound.text:
+            await orders.act(
+                ctx.uow, order.id, Action.NOTE, ctx.actor, note=inbound.text[:MAX_NOTE]
+            )
+    else:
+        await ctx.reply(ctx._(ASK_NOTE, number=order.number))
+        return
+    if inbound.media_group_id and ctx.state.data.get("album") == inbound.media_group_id:
+        return  # one acknowledgement per album; the dialog stays open for the rest of it
+    ctx.remember(album=inbound.media_group_id)
+    await ctx.reply(
+        Reply(
+            ctx._("Added to order {number}. Send more, or tap Done.", number=order.number),
+            buttons=[[Button(ctx._("Done"), MyOrder(order.id, OrderOp.SHOW))]],
+        )
+    )
+
+
+NOTE_TOO_LONG = N_(
+    "Your message has {length} characters; please keep a note under {limit} and send it again."
+)
 
 
 async def order_card(ctx: Context, order: OrderView) -> Reply:
@@ -87,8 +149,17 @@ async def order_card(ctx: Context, order: OrderView) -> Reply:
         ctx._("Order {number}", number=order.number),
         ctx._("Type: {kind}", kind=ctx._(KIND_LABELS[order.kind])),
         ctx._("Status: {status}", status=ctx._(STATUS_LABELS[order.status])),
-        ctx._("Description: {text}", text=order.description),
     ]
+    if order.category_hans and order.category_hant:
+        name = pick_name(ctx.t.locale, order.category_hans, order.category_hant)
+        lines.append(ctx._("Category: {category}", category=name))
+    if order.unit_label:
+        lines.append(ctx._("Home: {home}", home=order.unit_label))
+    elif order.place:
+        lines.append(ctx._("Place: {place}", place=order.place))
+    lines.append(ctx._("Description: {text}", text=order.description))
+    if order.attachments:
+        lines.append(ctx._("Attachments: {count}", count=len(order.attachments)))
     if order.window_start and order.window_end:
         lines.append(
             ctx._(
@@ -100,10 +171,23 @@ async def order_card(ctx: Context, order: OrderView) -> Reply:
     lines.append("")
     lines.append(ctx._("Timeline:"))
     for event in await orders.timeline(ctx.uow, order.id):
-        label = ACTION_LABELS.get(Action(event.action), N_("Update"))
-        lines.append(f"{ctx.t.short_datetime(event.at)}  {ctx._(label)}")
+        label = ACTION_LABELS.get(_action(event.action), N_("Update"))
+        line = f"{ctx.t.short_datetime(event.at)}  {ctx._(label)}"
+        # The resident's own notes are shown back; staff notes stay with the staff.
+        if event.note and event.actor_id == ctx.person_id and event.action == Action.NOTE:
+            line += f": {event.note[:100]}"
+        lines.append(line)
     buttons = []
-    if order.status in (OrderStatus.REGISTERED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED):
+    if order.is_open:
+        buttons.append([Button(ctx._("Add a note or photo"), MyOrder(order.id, OrderOp.NOTE))])
+    if order.status in CANCELLABLE:
         buttons.append([Button(ctx._("Cancel this order"), MyOrder(order.id, OrderOp.CANCEL))])
     buttons.append([Button(ctx._("Back to my orders"), Menu(MenuItem.MY_ORDERS))])
     return Reply("\n".join(lines), buttons=buttons)
+
+
+def _action(value: str) -> Action | None:
+    try:
+        return Action(value)
+    except ValueError:  # an event recorded by a newer version of the bot
+        return None

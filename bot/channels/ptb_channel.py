@@ -1,0 +1,403 @@
+"""The python-telegram-bot 22 front end: updates in, outbox items out. The mirror of
+bot.channels.aiogram_channel, as thin.
+
+One `TypeHandler(Update, ...)` hands every update to the neutral `Pipeline.process`, which
+de-duplicates, opens the unit of work, knows the person and their language, runs the neutral
+role routers in their fixed order and answers politely when something fails. PTB's handler
+groups were the other way: but every group runs for every update (a match does not stop the
+next group without `ApplicationHandlerStop`), and an exception in a handler goes to the error
+handlers, far from the unit of work that must roll back; the pipeline already routes in order,
+so wrapping each role router in a group would only duplicate it.
+
+Updates of different chats are handled concurrently, those of one chat one after the other in
+the order Telegram sent them (`PerChatUpdateProcessor`, bot.channels.chat_order): a person's
+quick taps and the photos of an album never race each other over the dialog they belong to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import warnings
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
+from telegram.warnings import PTBDeprecationWarning
+from yarl import URL
+
+from bot.app import Core, command_menus
+from bot.channels import delivery_plan
+from bot.channels.chat_order import ChatTurns
+from bot.events import Inbound, Kind, parse_command
+from bot.pipeline import Pipeline
+from bot.sender import Delivery
+from bot.supervisor import run_all
+from core.services.outbox import OutboxItem
+
+# PTB 22 is moving time periods (RetryAfter.retry_after, ...) from int seconds to timedelta and,
+# until one opts in, warns each time one is read, PTB's own code included: every 429 would warn.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+MAX_CONCURRENT_UPDATES = 256  # PTB's own default for concurrent updates
+
+
+# ------------------------------------------------------------------------------ updates in
+
+
+def message_inbound(message: Message, update_id: int, bot_id: int) -> Inbound:
+    user = message.from_user
+    common: dict[str, Any] = {
+        "platform": PLATFORM,
+        "bot_id": bot_id,
+        "update_id": update_id,
+        "user_id": user.id if user else message.chat.id,
+        "chat_id": message.chat.id,
+        "chat_type": str(message.chat.type),
+        "first_name": user.first_name if user else None,
+        "language_code": user.language_code if user else None,
+        "sent_at": message.date.astimezone(UTC),
+        "message_id": message.message_id,
+        "media_group_id": message.media_group_id,
+    }
+    if message.text is not None:
+        command = parse_command(message.text)
+        if command is not None:
+            return Inbound(
+                kind=Kind.COMMAND, text=message.text, command=command[0], args=command[1], **common
+            )
+        return Inbound(kind=Kind.TEXT, text=message.text, **common)
+    caption = message.caption
+    if message.photo:
+        return Inbound(kind=Kind.PHOTO, text=caption, file_ref=message.photo[-1].file_id, **common)
+    if message.document:
+        return Inbound(
+            kind=Kind.DOCUMENT, text=caption, file_ref=message.document.file_id, **common
+        )
+    if message.voice:
+        return Inbound(kind=Kind.VOICE, text=caption, file_ref=message.voice.file_id, **common)
+    if message.contact:
+        return Inbound(
+            kind=Kind.CONTACT,
+            phone_number=message.contact.phone_number,
+            contact_user_id=message.contact.user_id,
+            **common,
+        )
+    if message.location:
+        return Inbound(
+            kind=Kind.LOCATION,
+            latitude=message.location.latitude,
+            longitude=message.location.longitude,
+            **common,
+        )
+    if message.sticker:
+        return Inbound(kind=Kind.STICKER, **common)
+    return Inbound(kind=Kind.OTHER, **common)
+
+
+def callback_inbound(query: CallbackQuery, update_id: int, bot_id: int, now: datetime) -> Inbound:
+    # An old message comes as an InaccessibleMessage: it still has its chat and id.
+    message = query.message
+    return Inbound(
+        platform=PLATFORM,
+        bot_id=bot_id,
+        update_id=update_id,
+        kind=Kind.BUTTON,
+        user_id=query.from_user.id,
+        chat_id=message.chat.id if message else query.from_user.id,
+        chat_type=str(message.chat.type) if message else "private",
+        first_name=query.from_user.first_name,
+        language_code=query.from_user.language_code,
+        sent_at=now,
+        payload=query.data,
+        callback_id=query.id,
+        message_id=message.message_id if message else None,
+    )
+
+
+def to_inbound(update: Update, bot_id: int, now: datetime) -> Inbound | None:
+    """None for what the bot does not handle (edits, membership changes, ...)."""
+    if update.message is not None:
+        return message_inbound(update.message, update.update_id, bot_id)
+    if update.callback_query is not None:
+        return callback_inbound(update.callback_query, update.update_id, bot_id, now)
+    return None
+
+
+def pipeline_handler(pipeline: Pipeline) -> TypeHandler[Update, Any]:
+    """The one handler: every update through the neutral pipeline, every press answered."""
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        bot = context.bot
+        inbound = to_inbound(update, bot.id, pipeline.wall_clock.now())
+        if inbound is None:
+            return
+        handled = await pipeline.process(inbound)
+        if inbound.callback_id is not None:
+            await answer_button(bot, inbound.callback_id, handled.toast)
+
+    return TypeHandler(Update, handle)
+
+
+async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
+    """Every press is answered, or the person's client shows a spinner for a long while."""
+    try:
+        await bot.answer_callback_query(callback_id, text=toast[:200] if toast else None)
+    except BadRequest as exc:  # too old: the press was handled all the same
+        log.info("could not answer callback %s: %s", callback_id, exc.message)
+
+
+async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What escaped the pipeline (answering a press over a broken network, say)."""
+    log.error("error while handling update %r", update, exc_info=context.error)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Concurrent across chats, in order within a chat (bot.channels.chat_order)."""
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self.turns = ChatTurns()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        async with self.turns.turn(chat.id):
+            await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def build_application(pipeline: Pipeline, token: str, api_base: str) -> Application[Any, ...]:
+    base = api_base.rstrip("/")
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{base}/bot")  # PTB appends the token
+        .base_file_url(f"{base}/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor())
+        .job_queue(None)  # background work runs in the bot's own supervised loops
+        .build()
+    )
+    application.add_handler(pipeline_handler(pipeline))
+    application.add_error_handler(log_error)
+    return application
+
+
+# ---------------------------------------------------------------------------- outbox out
+
+
+def _markup(payload: dict[str, Any] | None) -> Any:
+    if payload is None:
+        return None
+    if payload.get("buttons"):
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(b["text"], url=b["url"])
+                    if "url" in b
+                    else InlineKeyboardButton(b["text"], callback_data=b["data"])
+                    for b in row
+                ]
+                for row in payload["buttons"]
+            ]
+        )
+    if payload.get("keyboard"):
+        return ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(k["text"], request_contact=k["contact"] or None) for k in row]
+                for row in payload["keyboard"]
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if payload.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
+    return None
+
+
+def _paid(paid: bool) -> dict[str, Any]:
+    return {"allow_paid_broadcast": True} if paid else {}
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds, whether PTB gives a timedelta (opted in above) or, before, an int that warns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PtbTransport:
+    """The Bot API calls of bot.channels.delivery_plan, made with python-telegram-bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        return await delivery_plan.deliver(self, item)
+
+    def refusal(self, exc: Exception) -> Delivery | None:
+        if isinstance(exc, RetryAfter):
+            return Delivery(retry_after=retry_after_seconds(exc))
+        if isinstance(exc, Forbidden):
+            return Delivery(blocked=True)
+        if isinstance(exc, BadRequest):
+            if "message is not modified" in exc.message.lower():
+                return Delivery()
+            return Delivery(error=exc.message, permanent=True)
+        if isinstance(exc, NetworkError):  # TimedOut included; PTB reports 5xx as NetworkError
+            return Delivery(error=str(exc))
+        if isinstance(exc, TelegramError):  # e.g. a Conflict or an InvalidToken: try later
+            return Delivery(error=str(exc))
+        return None
+
+    async def send_text(
+        self, chat_id: int, text: str, markup: dict[str, Any] | None, paid: bool
+    ) -> int:
+        sent = await self.bot.send_message(
+            chat_id, text, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
+
+    async def send_photo(
+        self,
+        chat_id: int,
+        photo: str,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        sent = await self.bot.send_photo(
+            chat_id, photo, caption=caption, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
+
+    async def send_album(self, chat_id: int, photos: tuple[str, ...], paid: bool) -> int:
+        media = [InputMediaPhoto(photo) for photo in photos]
+        sent = await self.bot.send_media_group(chat_id, media, **_paid(paid))
+        return sent[-1].message_id
+
+    async def send_document(self, chat_id: int, document: str, paid: bool) -> int:
+        sent = await self.bot.send_document(chat_id, document, **_paid(paid))
+        return sent.message_id
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, markup: dict[str, Any]
+    ) -> None:
+        keyboard = _markup(markup)
+        await self.bot.edit_message_text(
+            text,
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=keyboard if isinstance(keyboard, InlineKeyboardMarkup) else None,
+        )
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        await self.bot.delete_message(chat_id, message_id)
+
+    async def set_commands(self, chat_id: int, commands: list[tuple[str, str]]) -> None:
+        await self.bot.set_my_commands(
+            [BotCommand(c, d) for c, d in commands], scope=BotCommandScopeChat(chat_id)
+        )
+
+
+async def set_default_commands(bot: Bot, commands: dict[str, list[tuple[str, str]]]) -> None:
+    """The menu for people we have not met (see the aiogram adapter's twin for the scripts)."""
+    for language_code, items in commands.items():
+        await bot.set_my_commands(
+            [BotCommand(c, d) for c, d in items],
+            scope=BotCommandScopeDefault(),
+            language_code=language_code or None,
+        )
+
+
+# ------------------------------------------------------------------------------- running
+
+
+async def poll(application: Application[Any, ...], poll_seconds: int = 10) -> None:
+    """Long polling until cancelled; stopping the updater ends the poll under way at once."""
+    updater = application.updater
+    assert updater is not None
+    # Bootstrapping deletes any webhook left from an earlier run, as run_aiogram does.
+    await updater.start_polling(poll_interval=0, timeout=timedelta(seconds=poll_seconds))
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await updater.stop()
+
+
+async def serve_webhook(application: Application[Any, ...], settings: Any) -> None:
+    """Telegram POSTs updates to WEBHOOK_URL; the secret token header proves it is Telegram.
+
+    PTB's own server (tornado, from the `webhooks` extra) listens on WEBHOOK_HOST:WEBHOOK_PORT
+    and answers 403 to a request without the right secret.
+    """
+    if not settings.webhook_url or settings.webhook_secret is None:
+        raise ValueError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
+    updater = application.updater
+    assert updater is not None
+    path = URL(settings.webhook_url).path
+    await updater.start_webhook(
+        listen=settings.webhook_host,
+        port=settings.webhook_port,
+        url_path=path if path not in ("", "/") else "/webhook",
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await updater.stop()
+
+
+async def run_ptb(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
+    """The bot on python-telegram-bot: updates in (polling or webhook), the outbox out."""
+    settings = core.runtime.settings
+    application = build_application(core.pipeline, token, api_base)
+    async with application:  # initialize (getMe) ... shutdown (HTTP clients closed)
+        bot = application.bot
+        sender = core.attach_sender(PtbTransport(bot))
+        await set_default_commands(bot, command_menus(core.config.default_locale))
+        await application.start()
+        try:
+            loops = {"outbox": sender.run}
+            if webhook:
+                loops["webhook"] = lambda: serve_webhook(application, settings)
+            else:
+                loops["polling"] = lambda: poll(application, settings.polling_timeout)
+            await run_all(loops)
+        finally:
+            if application.running:
+                await application.stop()

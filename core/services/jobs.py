@@ -1,0 +1,246 @@
+"""The worker's side of an order and the resident's answers to it: accept, decline, appointment,
+on my way, arrived, no one home, cannot finish, completed with fee; confirm or dispute.
+
+Each function takes the acting person's id and re-checks, through the state machine and their
+roles in the order's estate, that they may do it: a button is never proof of anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from core.crypto import mask_phone
+from core.enums import OrderStatus, Role
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.lifecycle import Action, Party
+from core.models import Estate, Order, OrderAttachment
+from core.services import orders, people
+from core.services.dispatch import estate_actor
+from core.services.orders import OrderView
+from core.uow import UnitOfWork
+
+ACTIVE = (
+    OrderStatus.DISPATCHED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.EN_ROUTE,
+    OrderStatus.ON_SITE,
+)
+
+
+class FeeAboveThreshold(InvalidInput):
+    message_id = "At or above {threshold} a supervisor collects the fee."
+
+
+async def perform(
+    uow: UnitOfWork,
+    order_id: int,
+    person_id: int | None,
+    action: Action,
+    note: str | None = None,
+) -> OrderView:
+    """Any life-cycle act by a person, with their roles in the order's estate."""
+    order = await orders.get(uow, order_id)
+    actor = await estate_actor(uow, person_id, order.estate_id)
+    return await orders.act(uow, order_id, action, actor, note)
+
+
+async def accept(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.ACCEPT)
+
+
+async def decline(uow: UnitOfWork, order_id: int, person_id: int | None, reason: str) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.DECLINE, reason)
+
+
+async def depart(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.DEPART)
+
+
+async def arrive(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.ARRIVE)
+
+
+async def no_one_home(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    """The seeds' 留言条: back to accepted, waiting for the resident to pick a new time."""
+    view = await perform(uow, order_id, person_id, Action.NO_ONE_HOME)
+    await uow.session.execute(
+        Order.__table__.update()
+        .where(Order.id == order_id)
+        .values(window_start=None, window_end=None)
+    )
+    return view
+
+
+async def cannot_finish(
+    uow: UnitOfWork, order_id: int, person_id: int | None, reason: str
+) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.CANNOT_FINISH, reason)
+
+
+async def set_appointment(
+    uow: UnitOfWork,
+    order_id: int,
+    person_id: int | None,
+    start: datetime,
+    end: datetime,
+    note: str | None = None,
+) -> OrderView:
+    """An appointment set or moved, by the worker, the resident or the desk."""
+    order = await orders.get(uow, order_id)
+    actor = await estate_actor(uow, person_id, order.estate_id)
+    await orders.set_window(uow, order_id, start, end, actor, note)
+    return await orders.get(uow, order_id)
+
+
+async def agree_appointment(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    """The other side agrees to the window as it stands (recorded, the status is unchanged)."""
+    return await perform(uow, order_id, person_id, Action.NOTE, "appointment agreed")
+
+
+@dataclass(frozen=True)
+class CompletionReport:
+    work_done: str
+    materials: str | None = None
+    fee: Decimal | None = None
+    before: tuple[str, ...] = field(default_factory=tuple)
+    after: tuple[str, ...] = field(default_factory=tuple)
+
+
+def parse_fee(text: str) -> Decimal:
+    cleaned = text.strip().replace("¥", "").replace("￥", "").replace("元", "").replace(",", "")
+    try:
+        fee = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidInput() from None
+    if fee < 0 or fee > Decimal(100000) or fee != fee.quantize(Decimal("0.01")):
+        raise InvalidInput()
+    return fee.quantize(Decimal("0.01"))
+
+
+async def fee_threshold(uow: UnitOfWork, estate_id: int) -> Decimal:
+    return Decimal((await uow.session.get_one(Estate, estate_id)).fee_threshold)
+
+
+async def complete(
+    uow: UnitOfWork, order_id: int, person_id: int | None, report: CompletionReport
+) -> tuple[OrderView, bool]:
+    """Records the work and fee; returns the order and whether a supervisor must collect the fee.
+
+    Below the estate's threshold the worker records collecting it at once; at or above it the
+    order waits for a supervisor (seed 002)."""
+    order = await orders.get(uow, order_id)
+    actor = await estate_actor(uow, person_id, order.estate_id)
+    row = await uow.session.get_one(Order, order_id)
+    now = uow.clock.now()
+    for stage, refs in (("before", report.before), ("after", report.after)):
+        for ref in refs:
+            uow.add(
+                OrderAttachment(
+                    order_id=order_id,
+                    kind="photo",
+                    file_ref=ref,
+                    stage=stage,
+                    added_by=person_id,
+                    added_at=now,
+                )
+            )
+    view = await orders.act(uow, order_id, Action.COMPLETE, actor, report.work_done)
+    row.work_done = report.work_done
+    row.materials = report.materials
+    row.fee = report.fee
+    needs_supervisor = False
+    if report.fee:
+        threshold = await fee_threshold(uow, order.estate_id)
+        if report.fee < threshold:
+            await _collect(uow, row, actor)
+        else:
+            needs_supervisor = True
+    await uow.flush()
+    return await orders.get(uow, view.id), needs_supervisor
+
+
+async def _collect(uow: UnitOfWork, row: Order, actor) -> None:
+    await orders.act(uow, row.id, Action.COLLECT_FEE, actor, str(row.fee))
+    row.fee_collected_by = actor.person_id
+    row.fee_collected_at = uow.clock.now()
+
+
+async def collect_fee(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    """A supervisor of the estate records taking a fee at or above the threshold."""
+    row = await uow.session.get(Order, order_id)
+    if row is None:
+        raise NotFound()
+    actor = await estate_actor(uow, person_id, row.estate_id)
+    if Party.SUPERVISOR not in actor.parties(row.reporter_id, row.assignee_id):
+        raise PermissionDenied()
+    if not row.fee or row.fee_collected_by is not None:
+        raise InvalidInput("The fee of this order has already been recorded.")
+    await _collect(uow, row, actor)
+    await uow.flush()
+    return await orders.get(uow, order_id)
+
+
+async def confirm(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.CONFIRM)
+
+
+async def dispute(uow: UnitOfWork, order_id: int, person_id: int | None, reason: str) -> OrderView:
+    return await perform(uow, order_id, person_id, Action.DISPUTE, reason)
+
+
+async def note(uow: UnitOfWork, order_id: int, person_id: int | None, text: str) -> OrderView:
+    """A message between worker and resident, kept on the order."""
+    return await perform(uow, order_id, person_id, Action.NOTE, text)
+
+
+async def require_assignee(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    order = await orders.get(uow, order_id)
+    if person_id is None or order.assignee_id != person_id:
+        raise PermissionDenied()
+    return order
+
+
+async def require_reporter(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
+    order = await orders.get(uow, order_id)
+    if person_id is None or order.reporter_id != person_id:
+        raise PermissionDenied()
+    return order
+
+
+async def masked_reporter_phone(uow: UnitOfWork, order: OrderView) -> str | None:
+    if order.reporter_id is None:
+        return None
+    phone = await people.phone_of(uow, order.reporter_id)
+    return mask_phone(phone) if phone else None
+
+
+async def reveal_phone(uow: UnitOfWork, order_id: int, person_id: int | None) -> str | None:
+    """The full number, for the assignee or the desk only, and recorded as an order event."""
+    view = await perform(uow, order_id, person_id, Action.REVEAL_PHONE)
+    if view.reporter_id is None:
+        return None
+    return await people.phone_of(uow, view.reporter_id)
+
+
+async def my_jobs(uow: UnitOfWork, person_id: int) -> list[OrderView]:
+    """Open jobs in appointment order (those without one last, oldest first)."""
+    rows = await uow.session.scalars(
+        select(Order.id)
+        .where(
+            Order.assignee_id == person_id,
+            or_(*(Order.status == s for s in (*ACTIVE, OrderStatus.COMPLETED))),
+        )
+        .order_by(Order.id)
+    )
+    views = [await orders.get(uow, order_id) for order_id in rows]
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    return sorted(views, key=lambda v: (v.window_start or far, v.id))
+
+
+def is_worker(roles: frozenset[Role]) -> bool:
+    return bool(roles & {Role.TECHNICIAN, Role.HOUSEKEEPER, Role.SUPERVISOR, Role.DISPATCHER})

@@ -1,0 +1,57 @@
+"""Small steps the resident end-to-end tests share (not a test module)."""
+
+from __future__ import annotations
+
+from bot.world import World
+from core.services import identities
+from tg_emulator import SimUser
+from tg_emulator.transcript import TranscriptMessage
+
+
+def button(message: TranscriptMessage, *texts: str) -> str:
+    """The callback data of the first button whose label contains one of `texts`."""
+    for row in message.buttons:
+        for each in row:
+            if any(text in each["text"] for text in texts):
+                return each["callback_data"]
+    raise AssertionError(f"no button {texts} in {message.buttons}")
+
+
+async def tap(user: SimUser, message: TranscriptMessage, *texts: str) -> TranscriptMessage:
+    await user.press(message.message_id, button(message, *texts))
+    return await user.next_message()
+
+
+async def forge_press(world: World, user: SimUser, message_id: int, data: str) -> None:
+    """A press with callback data the message never offered, as a modified client could send."""
+    conversation, _ = user._conversation(None, None)
+    stored = conversation.get(message_id)
+    assert stored is not None
+    await world.emulator._press(user, world.emulator.default_bot, stored, data, 5.0)
+
+
+async def person_of(world: World, user: SimUser) -> int | None:
+    async with world.uow as uow:
+        identity = await identities.touch(uow, "telegram", user.id, user.id, None)
+        return identity.person_id
+
+
+async def start_repair(user: SimUser) -> TranscriptMessage:
+    """From the main menu to the description question of an in-home water repair."""
+    await user.send_command("menu")
+    menu = await user.next_message()
+    where = await tap(user, menu, "报修", "報修")
+    category = await tap(user, where, "家中")
+    return await tap(user, category, "水")
+
+
+async def drain(user: SimUser, quiet: float = 0.7) -> list[TranscriptMessage]:
+    """Every bot message until the chat has been quiet for `quiet` seconds."""
+    from tg_emulator.errors import NoMessageError
+
+    messages = []
+    while True:
+        try:
+            messages.append(await user.next_message(timeout=quiet))
+        except NoMessageError:
+            return messages

@@ -1,0 +1,49 @@
+"""Which Bot API calls a neutral reply becomes: the same decision for both front ends."""
+
+from __future__ import annotations
+
+from bot.channels.delivery_plan import SendAlbum, SendDocument, SendPhoto, SendText, plan_send
+from bot.replies import CAPTION_LIMIT, TEXT_LIMIT, Button, Reply
+
+
+def test_text_alone_is_one_message_with_the_keyboard() -> None:
+    payload = Reply("您好", buttons=[[Button("看看", url="https://example.org")]]).to_payload()
+    assert plan_send(payload) == [SendText("您好", with_markup=True)]
+
+
+def test_one_photo_carries_a_short_text_as_its_caption() -> None:
+    payload = Reply("现场照片", photos=["p1"], documents=["d1"]).to_payload()
+    assert plan_send(payload) == [
+        SendPhoto("p1", caption="现场照片", with_markup=True),
+        SendDocument("d1"),
+    ]
+
+
+def test_one_photo_and_a_text_too_long_for_a_caption() -> None:
+    text = "长" * (CAPTION_LIMIT + 1)
+    assert plan_send(Reply(text, photos=["p1"]).to_payload()) == [
+        SendPhoto("p1"),
+        SendText(text, with_markup=True),
+    ]
+
+
+def test_albums_hold_ten_photos_and_a_lone_rest_goes_as_a_photo() -> None:
+    photos = [f"p{n}" for n in range(11)]
+    steps = plan_send(Reply("看图", photos=photos).to_payload())
+    assert steps == [
+        SendAlbum(tuple(photos[:10])),
+        SendPhoto("p10"),
+        SendText("看图", with_markup=True),
+    ]
+
+
+def test_a_long_text_is_cut_and_only_its_last_piece_has_the_keyboard() -> None:
+    text = "\n".join("第一行内容" * 20 for _ in range(100))
+    steps = plan_send({"text": text})
+    assert len(steps) >= 2 and all(isinstance(step, SendText) for step in steps)
+    assert [step.with_markup for step in steps] == [False] * (len(steps) - 1) + [True]
+    assert all(len(step.text) <= TEXT_LIMIT for step in steps if isinstance(step, SendText))
+
+
+def test_photos_without_text_send_no_empty_message() -> None:
+    assert plan_send({"text": "", "photos": ["p1", "p2"]}) == [SendAlbum(("p1", "p2"))]
