@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.commands import default_menus as command_menus
 from bot.context import BotConfig
 from bot.dialogs import binding, complete_job, freetext, job_answers, report
 from bot.handlers import common, desk, fallback, resident, staff
@@ -13,7 +14,6 @@ from bot.routing import Router
 from bot.runtime import Runtime
 from bot.sender import OutboxSender, SendRates, Transport
 from bot.supervisor import run_all
-from core.i18n import LOCALES, Translator
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +32,6 @@ def routers() -> list[Router]:
         freetext.router,
         fallback.router,
     ]
-
-
-def command_menus(default_locale: str) -> dict[str, list[tuple[str, str]]]:
-    """Telegram keys menus by two-letter language codes: "" (everyone) and "zh"."""
-    translator = Translator(default_locale)
-    items = [(name, translator(description)) for name, description in common.COMMANDS]
-    return {"": items, "zh": items}
-
-
-def commands_in(locale: str) -> list[tuple[str, str]]:
-    translator = Translator(locale if locale in LOCALES else LOCALES[0])
-    return [(name, translator(description)) for name, description in common.COMMANDS]
 
 
 @dataclass

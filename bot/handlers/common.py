@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.commands import refresh_chat_menu
 from bot.context import Context, translator_for
 from bot.dialogs import binding
 from bot.menus import ChooseLanguage, Menu, MenuItem, language_menu, main_menu
@@ -12,15 +13,6 @@ from core.i18n import LOCALES, N_
 from core.services import directory, identities, invitations, people, residents
 
 router = Router("common")
-
-COMMANDS = [
-    ("start", N_("Start, or bind with an invitation code")),
-    ("menu", N_("Main menu")),
-    ("orders", N_("My orders")),
-    ("language", N_("Choose the language")),
-    ("cancel", N_("Leave what you are doing")),
-    ("help", N_("How to use this service")),
-]
 
 
 @router.command("start")
@@ -56,6 +48,7 @@ async def _redeem(ctx: Context, code: str) -> None:
         ctx.roles = await people.roles_of(ctx.uow, redemption.person_id)
         await _refresh_identity(ctx)
         await ctx.reply(main_menu(ctx, ctx._("Your account is linked. Welcome to the team.")))
+        await refresh_chat_menu(ctx)
         return
     await identities.link_person(ctx.uow, ctx.identity.id, person_id)
     await identities.set_current_unit(ctx.uow, ctx.identity.id, redemption.unit_id)
@@ -65,6 +58,7 @@ async def _redeem(ctx: Context, code: str) -> None:
     estate = await directory.get_estate_by_id(ctx.uow, redemption.estate_id)
     label = f"{estate.name} {unit.building_name} {unit.number}" if unit else estate.name
     await ctx.reply(main_menu(ctx, ctx._(BOUND, home=label)))
+    await refresh_chat_menu(ctx)
 
 
 INVITATION_INVALID = N_(
@@ -111,6 +105,7 @@ async def choose_language(ctx: Context, payload: ChooseLanguage) -> None:
     ctx.t = translator_for(ctx.identity, ctx.config)
     await ctx.edit(ctx._("Language changed."))
     await ctx.reply(main_menu(ctx))
+    await refresh_chat_menu(ctx)
 
 
 @router.button(Menu)

@@ -1,0 +1,53 @@
+"""The command menu (Telegram's "/" list): per language, and per role where it differs.
+
+Telegram keys menus by a two-letter language code, which cannot tell Simplified from Traditional
+("zh" is both). So everyone we have not met sees the estate default, and each person we know gets
+a menu of their own chat (BotCommandScopeChat) in their script and for their roles, sent through
+the outbox when it may have changed: on /start, on binding and on /language.
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from core.enums import STAFF_ROLES, OutboxKind, Role
+from core.i18n import N_, Translator
+from core.services import outbox
+
+START = ("start", N_("Start, or bind with an invitation code"))
+MENU = ("menu", N_("Main menu"))
+ORDERS = ("orders", N_("My orders"))
+JOBS = ("jobs", N_("My jobs"))
+LANGUAGE = ("language", N_("Choose the language"))
+CANCEL = ("cancel", N_("Leave what you are doing"))
+HELP = ("help", N_("How to use this service"))
+
+EVERYONE = [START, MENU, ORDERS, LANGUAGE, CANCEL, HELP]
+
+
+def commands_for(roles: frozenset[Role], translator: Translator) -> list[tuple[str, str]]:
+    """Residents follow orders; staff follow jobs; someone who is both gets both."""
+    chosen = [START, MENU]
+    if Role.RESIDENT in roles or not roles & STAFF_ROLES:
+        chosen.append(ORDERS)
+    if roles & STAFF_ROLES:
+        chosen.append(JOBS)
+    chosen += [LANGUAGE, CANCEL, HELP]
+    return [(name, translator(description)) for name, description in chosen]
+
+
+def default_menus(default_locale: str) -> dict[str, list[tuple[str, str]]]:
+    """For people we have not met: "" (every language) and "zh" (both scripts)."""
+    items = [(name, Translator(default_locale)(description)) for name, description in EVERYONE]
+    return {"": items, "zh": items}
+
+
+async def refresh_chat_menu(ctx: Context) -> None:
+    if not ctx.inbound.is_private:
+        return
+    await outbox.enqueue(
+        ctx.uow,
+        ctx.inbound.chat_id,
+        {"commands": commands_for(ctx.roles, ctx.t)},
+        kind=OutboxKind.COMMANDS,
+        identity_id=ctx.identity.id,
+    )
