@@ -109,6 +109,16 @@ def _to_traditional() -> opencc.OpenCC:
     return opencc.OpenCC("s2t")
 
 
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def in_simplified(text: str) -> str:
+    """For matching what people type in either script against data in either."""
+    return _to_simplified().convert(text)
+
+
 def in_script(text: str, locale: str) -> str:
     """Estate data typed in Simplified (estate, building names), shown in the reader's script."""
     return _to_traditional().convert(text) if locale == "zh_Hant" else text

@@ -22,7 +22,7 @@ from bot.replies import Button, KeyButton, Reply
 from bot.routing import Router
 from core.crypto import mask_phone
 from core.enums import BindingStatus, Relation, Role
-from core.i18n import N_, Translator
+from core.i18n import N_, Translator, in_simplified
 from core.services import directory, identities, people, residents
 
 DIALOG = "bind"
@@ -88,12 +88,14 @@ async def _choices(ctx: Context, level: Level) -> list[tuple[str, str]]:
     """(value, label) of what can be chosen at this level."""
     data = _data(ctx)
     if level is Level.ESTATE:
-        return [(str(e.id), e.name) for e in await directory.list_estates(ctx.uow)]
-    if level is Level.BUILDING:
+        names = [(str(e.id), e.name) for e in await directory.list_estates(ctx.uow)]
+    elif level is Level.BUILDING:
         buildings = await directory.list_buildings(ctx.uow, data["estate_id"])
-        return [(str(b.id), b.name) for b in buildings]
-    units = await directory.list_units(ctx.uow, data["building_id"])
-    return [(str(u.id), u.number) for u in units]
+        names = [(str(b.id), b.name) for b in buildings]
+    else:
+        units = await directory.list_units(ctx.uow, data["building_id"])
+        names = [(str(u.id), u.number) for u in units]
+    return [(value, ctx.t.name(name)) for value, name in names]
 
 
 QUESTIONS = {
@@ -116,7 +118,9 @@ async def ask(ctx: Context, query: str | None = None) -> None:
         return
     choices = await _choices(ctx, level)
     if query:
-        choices = [c for c in choices if query.strip() in c[1]]
+        # Typed in either script, found in either: "1棟" finds 1栋.
+        wanted = in_simplified(query.strip())
+        choices = [c for c in choices if wanted in in_simplified(c[1])]
     lines = [ctx._(QUESTIONS[level])]
     if query and not choices:
         lines.insert(0, ctx._("Nothing matches “{query}”.", query=query.strip()[:50]))
@@ -164,15 +168,15 @@ async def my_homes(ctx: Context) -> Reply:
     for home in homes:
         relation = ctx._(RELATION_LABELS[home.relation])
         mark = " ✓" if current and home.unit_id == current.unit_id else ""
-        lines.append(f"{home.estate_name} {home.label} ({relation}){mark}")
+        lines.append(ctx.t.name(f"{home.estate_name} {home.label}") + f" ({relation}){mark}")
         if mark == "":
-            label = ctx._("Switch to {home}", home=home.label)
+            label = ctx._("Switch to {home}", home=ctx.t.name(home.label))
             buttons.append([Button(label, SwitchHome(home.unit_id))])
     for pending in await residents.pending_of(ctx.uow, ctx.person_id):
         lines.append(
             ctx._(
                 "{home}: waiting for the service desk",
-                home=f"{pending.estate_name} {pending.label}",
+                home=ctx.t.name(f"{pending.estate_name} {pending.label}"),
             )
         )
     buttons.append([Button(ctx._("Bind another home"), Menu(MenuItem.BIND))])
@@ -189,7 +193,7 @@ async def switch_home(ctx: Context, payload: SwitchHome) -> None:
         return
     await identities.set_current_unit(ctx.uow, ctx.identity.id, chosen.unit_id)
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
-    text = ctx._("Now serving {home}.", home=f"{chosen.estate_name} {chosen.label}")
+    text = ctx._("Now serving {home}.", home=ctx.t.name(f"{chosen.estate_name} {chosen.label}"))
     await ctx.reply(main_menu(ctx, text))
 
 
@@ -265,7 +269,7 @@ async def _on_contact(ctx: Context) -> None:
     ctx.end_dialog()
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
     ctx.roles = await people.roles_of(ctx.uow, ctx.identity.person_id)
-    home = f"{outcome.binding.estate_name} {outcome.binding.label}"
+    home = ctx.t.name(f"{outcome.binding.estate_name} {outcome.binding.label}")
     if outcome.bound_now:
         await ctx.reply(Reply(ctx._(BOUND_AT_ONCE, home=home), remove_keyboard=True))
         await ctx.reply(main_menu(ctx))
@@ -296,7 +300,7 @@ def desk_card(t: Translator, binding: residents.BindingView, name: str, phone: s
         DESK_REQUEST,
         name=name or "-",
         phone=phone,
-        home=f"{binding.estate_name} {binding.label}",
+        home=t.name(f"{binding.estate_name} {binding.label}"),
         relation=t(RELATION_LABELS[binding.relation]),
     )
     return Reply(

@@ -209,7 +209,7 @@ async def ask(ctx: Context, field: Field | None) -> None:
             Reply(
                 ctx._("Which home is it for?"),
                 buttons=[
-                    [_button(ctx, f"{h.estate_name} {h.label}", Field.HOME, h.unit_id)]
+                    [_button(ctx, ctx.t.name(f"{h.estate_name} {h.label}"), Field.HOME, h.unit_id)]
                     for h in homes
                 ],
             )
@@ -314,7 +314,9 @@ async def summary(ctx: Context) -> Reply:
     elif data.get("unit_id") and kind in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
         unit = await directory.get_unit(ctx.uow, data["unit_id"])
         if unit is not None:
-            lines.append(ctx._("Home: {home}", home=f"{unit.building_name} {unit.number}"))
+            lines.append(
+                ctx._("Home: {home}", home=ctx.t.name(f"{unit.building_name} {unit.number}"))
+            )
     lines.append(ctx._("Description: {text}", text=data["description"]))
     if data["attachments"]:
         lines.append(ctx._("Attachments: {count}", count=len(data["attachments"])))

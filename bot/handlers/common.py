@@ -57,6 +57,7 @@ async def _redeem(ctx: Context, code: str) -> None:
     unit = await directory.get_unit(ctx.uow, redemption.unit_id) if redemption.unit_id else None
     estate = await directory.get_estate_by_id(ctx.uow, redemption.estate_id)
     label = f"{estate.name} {unit.building_name} {unit.number}" if unit else estate.name
+    label = ctx.t.name(label)
     await ctx.reply(main_menu(ctx, ctx._(BOUND, home=label)))
     await refresh_chat_menu(ctx)
 
@@ -131,7 +132,7 @@ async def contact_details(ctx: Context) -> str:
     lines = [ctx._("Service centre contacts:")]
     for estate in estates:
         phone = estate.service_phone or ctx._("(no phone listed)")
-        lines.append(ctx._("{estate}: {phone}", estate=estate.name, phone=phone))
+        lines.append(ctx._("{estate}: {phone}", estate=ctx.t.name(estate.name), phone=phone))
     if len(lines) == 1:
         lines.append(ctx._("Please contact the management office."))
     return "\n".join(lines)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from bot.world import World
+from core.i18n import in_simplified
 from core.services import identities
 from tg_emulator import SimUser
 from tg_emulator.transcript import TranscriptMessage
 
 
 def button(message: TranscriptMessage, *texts: str) -> str:
-    """The callback data of the first button whose label contains one of `texts`."""
+    """The callback data of the first button whose label contains one of `texts` (estate data
+    such as 1栋 is shown in the reader's script, so labels are compared in Simplified)."""
     for row in message.buttons:
         for each in row:
-            if any(text in each["text"] for text in texts):
+            if any(in_simplified(text) in in_simplified(each["text"]) for text in texts):
                 return each["callback_data"]
     raise AssertionError(f"no button {texts} in {message.buttons}")
 
