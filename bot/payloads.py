@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import Enum
+from functools import cache
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
 MAX_BYTES = 64
@@ -56,11 +57,16 @@ class Payload:
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
         if len(fields) != len(values):
             raise InvalidPayload(f"{prefix}: expected {len(fields)} fields")
-        hints = get_type_hints(cls)
+        hints = _field_types(cls)
         kwargs = {}
         for field, raw in zip(fields, values, strict=True):
             kwargs[field.name] = _convert(hints[field.name], raw, prefix)
         return cls(**kwargs)
+
+
+@cache
+def _field_types(cls: type[Payload]) -> dict[str, Any]:
+    return get_type_hints(cls)
 
 
 def _convert(kind: Any, raw: str, prefix: str) -> Any:

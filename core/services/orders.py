@@ -6,13 +6,14 @@ Every change goes through `act`, which checks the state machine and leaves an im
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core import lifecycle
@@ -105,17 +106,32 @@ class NewOrder:
 async def _next_number(uow: UnitOfWork, estate: Estate) -> str:
     """`BX-20261123-0007`: the estate's code, its local date, the day's sequence.
 
-    One atomic upsert, so two orders registered at the same moment never share a number and
-    never collide on the day's first row.
+    One atomic upsert, so two orders registered at the same moment never share a number. On
+    PostgreSQL it commits in a short transaction of its own, so that no registration holds the
+    day's counter row while the rest of its work runs (a registration that then rolls back leaves
+    a harmless gap). SQLite has one writer at a time anyway, and a second transaction would wait
+    for this one's lock, so there it stays in the unit of work.
     """
     day = uow.clock.now().astimezone(ZoneInfo(estate.timezone)).date()
-    insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OrderCounter).values(estate_id=estate.id, day=day, last=1)
+    if uow.dialect != "postgresql":
+        return _format_number(estate, day, await _bump_counter(uow.session, estate.id, day))
+    async with uow.separate_session() as session:
+        sequence = await _bump_counter(session, estate.id, day)
+        await session.commit()
+    return _format_number(estate, day, sequence)
+
+
+async def _bump_counter(session: AsyncSession, estate_id: int, day: date) -> int:
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OrderCounter).values(estate_id=estate_id, day=day, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=[OrderCounter.estate_id, OrderCounter.day],
         set_={"last": OrderCounter.last + 1},
     ).returning(OrderCounter.last)
-    sequence = (await uow.session.execute(statement)).scalar_one()
+    return (await session.execute(statement)).scalar_one()
+
+
+def _format_number(estate: Estate, day: date, sequence: int) -> str:
     return f"{estate.code}-{day:%Y%m%d}-{sequence:04d}"
 
 
