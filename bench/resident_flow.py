@@ -63,6 +63,7 @@ class Measure:
     latencies: list[float] = field(default_factory=list)
     started: float = 0.0
     ended: float = 0.0
+    bot_cpu: float = float("nan")  # CPU seconds the bot's process used during the run
 
     @property
     def count(self) -> int:
@@ -71,6 +72,14 @@ class Measure:
     @property
     def rate(self) -> float:
         return self.count / max(self.ended - self.started, 1e-9)
+
+    @property
+    def cpu_per_update(self) -> float:
+        return self.bot_cpu / max(self.count, 1)
+
+    @property
+    def cpu_share(self) -> float:
+        return self.bot_cpu / max(self.ended - self.started, 1e-9)
 
     def quantile(self, q: float) -> float:
         if len(self.latencies) < 2:
@@ -243,7 +252,7 @@ async def _echo(bot: Any) -> None:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(spec: BotSpec) -> AsyncIterator[None]:
+async def bot_process(spec: BotSpec) -> AsyncIterator[int]:
     """Runs the bot in a fresh process (spawned: nothing inherited) until the block ends."""
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Event(), context.Event()
@@ -252,7 +261,8 @@ async def bot_process(spec: BotSpec) -> AsyncIterator[None]:
     try:
         if not await asyncio.to_thread(ready.wait, 60):
             raise RuntimeError(f"the {spec.kind} bot did not start")
-        yield
+        assert process.pid is not None
+        yield process.pid
     finally:
         stop.set()
         await asyncio.to_thread(process.join, 30)
@@ -280,12 +290,28 @@ async def bind_resident(
     return user
 
 
-async def measure(name: str, people: list, args: argparse.Namespace) -> list:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux), NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def metered(pid: int, run: Awaitable[Measure]) -> Measure:
+    before = cpu_seconds(pid)
+    result = await run
+    result.bot_cpu = cpu_seconds(pid) - before
+    return result
+
+
+async def measure(name: str, pid: int, people: list, args: argparse.Namespace) -> list:
     await saturate(people[:4], 1.0)  # warm up
     await saturate(people, 2.0)
-    full = await saturate(people, args.seconds)
+    full = await metered(pid, saturate(people, args.seconds))
     print(f"{name}: saturated {full.rate:.1f} updates/s", flush=True)
-    load = await offered(people, args.rate, args.seconds)
+    load = await metered(pid, offered(people, args.rate, args.seconds))
     print(
         f"{name}: at {args.rate:.0f}/s p50 {load.quantile(0.5) * 1000:.1f} ms, "
         f"p99 {load.quantile(0.99) * 1000:.1f} ms",
@@ -350,19 +376,19 @@ async def run(args: argparse.Namespace) -> list[tuple[str, str, Measure]]:
                     profile = f"{args.profile}.{kind}.prof" if args.profile else None
                     return BotSpec(kind, token, emulator.base_url, settings, key, profile)
 
-                async with bot_process(spec("echo", ECHO_TOKEN)):
+                async with bot_process(spec("echo", ECHO_TOKEN)) as pid:
                     echoers = [
                         Echoer(emulator.create_user(first_name=f"E{i}"), echo_state)
                         for i in range(args.people)
                     ]
-                    rows += await measure("aiogram echo bot", echoers, args)
-                async with bot_process(spec("guanjia", TOKEN)):
+                    rows += await measure("aiogram echo bot", pid, echoers, args)
+                async with bot_process(spec("guanjia", TOKEN)) as pid:
                     residents = []
                     for index in range(args.people):
                         building, unit = ("1栋", "101") if index % 2 else ("2栋", "101")
                         user = await bind_resident(emulator, runtime, f"R{index}", building, unit)
                         residents.append(Reporter(user))
-                    rows += await measure("Guanjia report flow", residents, args)
+                    rows += await measure("Guanjia report flow", pid, residents, args)
                 errors = sum(r.errors for r in residents)
                 if errors:
                     print(f"  {errors} error answers during the Guanjia runs (see the log)")
@@ -375,13 +401,14 @@ async def run(args: argparse.Namespace) -> list[tuple[str, str, Measure]]:
 
 def table(rows: list[tuple[str, str, Measure]]) -> str:
     lines = [
-        "| bot | run | updates | updates/s | p50 ms | p99 ms |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| bot | run | updates | updates/s | p50 ms | p99 ms | bot CPU | bot CPU ms/update |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, kind, m in rows:
         lines.append(
             f"| {name} | {kind} | {m.count} | {m.rate:.1f} | {m.quantile(0.5) * 1000:.1f} | "
-            f"{m.quantile(0.99) * 1000:.1f} |"
+            f"{m.quantile(0.99) * 1000:.1f} | {m.cpu_share * 100:.0f} % | "
+            f"{m.cpu_per_update * 1000:.2f} |"
         )
     return "\n".join(lines)
 
@@ -410,16 +437,29 @@ def main() -> None:
     print(verdict)
     if not args.no_save:
         backend = make_url(args.database).get_backend_name()
-        RESULTS.write_text(
-            "# Resident report flow benchmark\n\n"
+        save_figures(
             f"`python -m bench.resident_flow --database <{backend}>` — {args.people} people, "
             f"{args.seconds:.0f} s per run, {os.cpu_count()} cores. Each bot runs alone in a "
             "process of its own; the emulator and the simulated people run in another. Latency: "
             "from a person's update to the bot's answer in their chat, through aiogram, the "
-            "emulator and the outbox.\n\n"
-            f"{text}\n\n{verdict}\n",
-            encoding="utf-8",
+            "emulator and the outbox. Bot CPU: the bot process's CPU time over the run.\n\n"
+            f"{text}\n\n{verdict}"
         )
+
+
+FIGURES_START, FIGURES_END = "<!-- figures -->", "<!-- /figures -->"
+
+
+def save_figures(figures: str) -> None:
+    """Replaces the figures in RESULTS.md; the analysis around them is written by hand."""
+    block = f"{FIGURES_START}\n{figures}\n{FIGURES_END}"
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if FIGURES_START in text and FIGURES_END in text:
+        head, _, rest = text.partition(FIGURES_START)
+        text = head + block + rest.partition(FIGURES_END)[2]
+    else:
+        text = f"# Resident report flow benchmark\n\n{block}\n"
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

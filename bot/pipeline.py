@@ -21,7 +21,7 @@ from core.clock import Clock
 from core.enums import OrderStatus, Role
 from core.errors import DomainError
 from core.i18n import N_
-from core.services import conversations, greetings, identities, people, updates
+from core.services import conversations, greetings, identities, outbox, people, updates
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -118,8 +118,10 @@ class Pipeline:
                 await conversations.clear(ctx.uow, ctx.identity.id)
             else:
                 await conversations.save(ctx.uow, ctx.identity.id, ctx.state)
+        wrote = outbox.written(ctx.uow)
         await ctx.uow.commit()
-        self.on_outbox()
+        if wrote:  # at once: the answer leaves as soon as it is committed
+            self.on_outbox()
 
     async def fail(self, inbound: Inbound, exc: Exception) -> Handled:
         """Rolls back what the handler did; records the update and answers politely instead."""

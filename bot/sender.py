@@ -81,57 +81,116 @@ class RateLimits:
 
 
 class OutboxSender:
+    """Claims due messages and sends them, a batch at a time, several batches at once.
+
+    A claim leases its messages, and a claim never takes a message whose chat has an earlier one
+    leased, so batches may overlap and each chat's messages still go one after another. Claims
+    are made one at a time. The sender is woken by each commit that wrote to the outbox; without
+    one it looks again every IDLE_POLL_SECONDS (retries and leases that ran out).
+    """
+
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
         transport: Transport,
         rates: SendRates | None = None,
         wall_clock: Clock | None = None,
+        batch_size: int = 100,
+        batches_in_flight: int = 8,
     ) -> None:
         self.uow_factory = uow_factory
         # Real time even under a test's fake clock: Telegram's pauses are in real seconds.
         self.wall_clock = wall_clock or Clock()
         self.transport = transport
         self.limits = RateLimits(rates or SendRates())
+        self.batch_size = batch_size
         self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(batches_in_flight)
+        self._claims = 0  # how many claims so far: a batch knows if others ran beside it
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            # A batch under way is finished even when we are stopped, so that what was sent is
-            # recorded as sent (and not sent again when the lease runs out).
-            batch = asyncio.ensure_future(self.drain_once())
-            try:
-                sent = await asyncio.shield(batch)
-            except asyncio.CancelledError:
-                await batch
-                raise
-            if sent:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await self._slots.acquire()
+                # Cleared before the claim: a commit after this point wakes us again, and one
+                # before it is seen by the claim.
+                self._wake.clear()
+                # What was claimed is sent and recorded even when we are stopped, so that it is
+                # not left leased (and sent late, when the lease runs out).
+                claim = asyncio.ensure_future(self._claim())
+                try:
+                    items = await asyncio.shield(claim)
+                except asyncio.CancelledError:
+                    self._slots.release()
+                    items = await claim
+                    if items:
+                        await self._deliver(items, self._claims)
+                    raise
+                if not items:
+                    self._slots.release()
+                else:
+                    task = asyncio.create_task(self._deliver_then_release(items, self._claims))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                    if len(items) == self.batch_size:
+                        continue  # more are waiting
+                if not self._wake.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+        finally:
+            # Batches under way finish even if we are cancelled again meanwhile.
+            pending = list(in_flight)
+            while pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
+                pending = [task for task in pending if not task.done()]
 
-    async def drain_once(self, batch: int = 100) -> int:
+    async def drain_once(self, batch: int | None = None) -> int:
+        """One claim, sent and recorded before returning: how many messages it took."""
+        items = await self._claim(batch)
+        if items:
+            await self._deliver(items, self._claims)
+        return len(items)
+
+    async def _claim(self, batch: int | None = None) -> list[OutboxItem]:
         async with self.uow_factory() as uow:
-            items = await outbox.claim(uow, self.wall_clock.now(), batch)
+            items = await outbox.claim(uow, self.wall_clock.now(), batch or self.batch_size)
             await uow.commit()
-        if not items:
-            return 0
+        self._claims += 1
+        return items
+
+    async def _deliver_then_release(self, items: list[OutboxItem], claims: int) -> None:
+        try:
+            await self._deliver(items, claims)
+        except Exception:  # the lease runs out and the messages go again
+            log.exception("recording outbox batch failed")
+        finally:
+            self._slots.release()
+
+    async def _deliver(self, items: list[OutboxItem], claims: int) -> None:
         by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
         for item in items:
             by_chat[item.chat_id].append(item)
         results = await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
         tried = {item.id for chat_results in results for item, _ in chat_results}
+        now = self.wall_clock.now()
         async with self.uow_factory() as uow:
+            sent = [(i.id, d.message_id) for r in results for i, d in r if d.ok]
+            await outbox.mark_all_sent(uow, sent, now)
             for chat_results in results:
                 for item, delivery in chat_results:
-                    await self._record(uow, item, delivery, self.wall_clock.now())
+                    if not delivery.ok:
+                        await self._record_refusal(uow, item, delivery, now)
             await outbox.release(uow, [item.id for item in items if item.id not in tried])
             await uow.commit()
-        return len(items)
+        if self._claims > claims:
+            # A claim made while this batch was out skipped the later messages of its chats;
+            # now that these are recorded, those are due.
+            self.wake()
 
     async def _send_chat(self, items: list[OutboxItem]) -> list[tuple[OutboxItem, Delivery]]:
         """One chat's messages in order; after a refusal the rest wait for the next round."""
@@ -152,10 +211,10 @@ class OutboxSender:
         return done
 
     @staticmethod
-    async def _record(uow: UnitOfWork, item: OutboxItem, delivery: Delivery, now: datetime) -> None:
-        if delivery.ok:
-            await outbox.mark_sent(uow, item.id, delivery.message_id, now)
-        elif delivery.blocked:
+    async def _record_refusal(
+        uow: UnitOfWork, item: OutboxItem, delivery: Delivery, now: datetime
+    ) -> None:
+        if delivery.blocked:
             await outbox.mark_blocked(uow, item.id, item.chat_id)
         elif delivery.retry_after is not None:
             until = now + timedelta(seconds=delivery.retry_after)

@@ -12,6 +12,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import update
 
 from core.models import ChatIdentity
 from core.services import residents
@@ -52,15 +53,15 @@ def holiday_name(region: str, locale: str, day: date) -> str | None:
 async def holiday_due(uow: UnitOfWork, identity: IdentityView, locale: str) -> str | None:
     """The holiday to greet this chat for now, the first time it writes on that day, else None.
 
-    Cheap on every other update: the day is compared before any estate is looked up.
+    Free on every other update: the identity read at the start of the update carries the day of
+    the last greeting, so no statement runs until the day changes.
     """
-    row = await uow.session.get(ChatIdentity, identity.id)  # already loaded by identities.touch
-    if row is None:
-        return None
     today = uow.clock.now().astimezone(ZoneInfo(REGION_TIMEZONE)).date()
-    if row.greeted_on == today:
+    if identity.greeted_on == today:
         return None
-    row.greeted_on = today
+    await uow.session.execute(
+        update(ChatIdentity).where(ChatIdentity.id == identity.id).values(greeted_on=today)
+    )
     homes = await residents.homes_of(uow, identity.person_id)
     home = residents.current_home(homes, identity.current_unit_id)
     if home is None:

@@ -63,7 +63,16 @@ async def enqueue(
     )
     uow.add(row)
     await uow.flush()
+    uow.session.info[_WRITTEN] = True
     return row.id
+
+
+_WRITTEN = "outbox_written"
+
+
+def written(uow: UnitOfWork) -> bool:
+    """Whether this unit of work put anything in the outbox (the sender needs waking)."""
+    return bool(uow.session.info.get(_WRITTEN))
 
 
 async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:
@@ -78,12 +87,15 @@ def _due(row: type[OutboxMessage], now: datetime):
 
 
 async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxItem]:
-    """Leases due messages, oldest first, never one whose chat has an earlier message waiting."""
+    """Leases due messages, oldest first, never one whose chat has an earlier message waiting.
+
+    One statement: the due rows are chosen, leased and returned by the same UPDATE (on
+    PostgreSQL the choice skips rows another sender holds). An edit of a message we sent
+    earlier looks that message up in a second one.
+    """
     earlier = aliased(OutboxMessage)
-    target = aliased(OutboxMessage)
-    query = (
-        select(OutboxMessage, target.sent_message_id)
-        .outerjoin(target, target.id == OutboxMessage.target_outbox_id)
+    due = (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             _due(OutboxMessage, now),
@@ -100,32 +112,76 @@ async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxI
         .limit(limit)
     )
     if uow.session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(of=OutboxMessage, skip_locked=True)
-    rows = (await uow.session.execute(query)).all()
-    items = []
-    for row, target_sent_id in rows:
-        row.not_before = now + LEASE
-        row.attempts += 1
-        items.append(
-            OutboxItem(
-                id=row.id,
-                chat_id=row.chat_id,
-                kind=OutboxKind(row.kind),
-                payload=dict(row.payload),
-                target_message_id=row.target_message_id or target_sent_id,
-                paid_broadcast=row.paid_broadcast,
-                attempts=row.attempts,
-            )
+        due = due.with_for_update(skip_locked=True)
+    leased = (
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(not_before=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .returning(*_CLAIMED)
+            .execution_options(synchronize_session=False)
         )
-    return items
+    ).all()
+    leased.sort(key=lambda row: row.id)  # RETURNING promises no order
+    targets = await _sent_message_ids(
+        uow, {row.target_outbox_id for row in leased if row.target_outbox_id is not None}
+    )
+    return [
+        OutboxItem(
+            id=row.id,
+            chat_id=row.chat_id,
+            kind=OutboxKind(row.kind),
+            payload=dict(row.payload),
+            target_message_id=row.target_message_id or targets.get(row.target_outbox_id),
+            paid_broadcast=row.paid_broadcast,
+            attempts=row.attempts,
+        )
+        for row in leased
+    ]
+
+
+_CLAIMED = (
+    OutboxMessage.id,
+    OutboxMessage.chat_id,
+    OutboxMessage.kind,
+    OutboxMessage.payload,
+    OutboxMessage.target_outbox_id,
+    OutboxMessage.target_message_id,
+    OutboxMessage.paid_broadcast,
+    OutboxMessage.attempts,
+)
+
+
+async def _sent_message_ids(uow: UnitOfWork, outbox_ids: set[int]) -> dict[int, int | None]:
+    if not outbox_ids:
+        return {}
+    rows = await uow.session.execute(
+        select(OutboxMessage.id, OutboxMessage.sent_message_id).where(
+            OutboxMessage.id.in_(outbox_ids)
+        )
+    )
+    return {row.id: row.sent_message_id for row in rows}
 
 
 async def mark_sent(uow: UnitOfWork, item_id: int, message_id: int | None, now: datetime) -> None:
-    await uow.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == item_id)
-        .values(status=OutboxStatus.SENT, sent_at=now, sent_message_id=message_id)
-    )
+    await mark_all_sent(uow, [(item_id, message_id)], now)
+
+
+async def mark_all_sent(uow: UnitOfWork, sent: list[tuple[int, int | None]], now: datetime) -> None:
+    """Records a batch as sent in one statement (executed once per row, in one round trip)."""
+    if sent:
+        await uow.session.execute(
+            update(OutboxMessage),
+            [
+                {
+                    "id": item_id,
+                    "status": OutboxStatus.SENT,
+                    "sent_at": now,
+                    "sent_message_id": message_id,
+                }
+                for item_id, message_id in sent
+            ],
+        )
 
 
 async def retry_later(uow: UnitOfWork, item_id: int, until: datetime, error: str) -> None:

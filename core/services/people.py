@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, exists, literal, select, union_all
 
 from core.enums import BindingStatus, Role
 from core.models import Person, StaffRole, UnitBinding
@@ -92,21 +92,24 @@ async def revoke_role(uow: UnitOfWork, person_id: int, estate_id: int, role: Rol
 
 
 async def roles_of(uow: UnitOfWork, person_id: int | None) -> frozenset[Role]:
-    """Every role a person holds anywhere: staff posts plus resident when a binding is verified."""
+    """Every role a person holds anywhere: staff posts plus resident when a binding is verified.
+
+    One statement (it runs on every update): the active posts' roles, and "resident" if a
+    verified binding exists.
+    """
     if person_id is None:
         return frozenset()
-    roles = {post.role for post in await staff_posts(uow, person_id)}
-    verified = await uow.session.scalar(
-        select(UnitBinding.id)
-        .where(
+    posts = select(StaffRole.role).where(
+        StaffRole.person_id == person_id, StaffRole.active.is_(True)
+    )
+    resident = select(literal(Role.RESIDENT.value, String)).where(
+        exists().where(
             UnitBinding.person_id == person_id,
             UnitBinding.status == BindingStatus.VERIFIED,
         )
-        .limit(1)
     )
-    if verified is not None:
-        roles.add(Role.RESIDENT)
-    return frozenset(roles)
+    rows = await uow.session.scalars(union_all(posts, resident))
+    return frozenset(Role(role) for role in rows)
 
 
 async def holders(uow: UnitOfWork, estate_id: int, roles: frozenset[Role] | set[Role]) -> list[int]:
