@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.commands import default_menus as command_menus
@@ -12,8 +13,10 @@ from bot.handlers import common, desk, fallback, resident, staff
 from bot.pipeline import Pipeline
 from bot.routing import Router
 from bot.runtime import Runtime
+from bot.scheduler import Scheduler
 from bot.sender import OutboxSender, SendRates, Transport
 from bot.supervisor import run_all
+from core.leadership import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class Core:
     runtime: Runtime
     pipeline: Pipeline
     config: BotConfig
+    scheduler: Scheduler | None = None  # set by background_loops; tests tick it by hand
 
     @classmethod
     def build(cls, runtime: Runtime) -> Core:
@@ -63,6 +67,17 @@ class Core:
         self.pipeline.on_outbox = sender.wake
         return sender
 
+    def background_loops(self, sender: OutboxSender) -> dict[str, Callable[[], Awaitable[None]]]:
+        """The loops every front end runs beside its updates: the outbox sender and the
+        routines' scheduler (which leads only where it holds the lock, core/leadership.py)."""
+        self.scheduler = Scheduler(
+            self.runtime.uow_factory,
+            self.config,
+            Leadership(self.runtime.engine),
+            wake_sender=sender.wake,
+        )
+        return {"outbox": sender.run, "scheduler": self.scheduler.run}
+
 
 async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
     from bot.channels import aiogram_channel as channel
@@ -72,7 +87,7 @@ async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = Fal
     sender = core.attach_sender(channel.AiogramTransport(bot))
     try:
         await channel.set_default_commands(bot, command_menus(core.config.default_locale))
-        loops = {"outbox": sender.run}
+        loops = core.background_loops(sender)
         if webhook:
             loops["webhook"] = lambda: channel.serve_webhook(dispatcher, bot, core.runtime.settings)
         else:

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from bot.world import World, running_world
+from core.i18n import Translator
 from tg_emulator import NoMessageError, SimUser, TranscriptMessage
 
 WAIT = 10.0
@@ -52,13 +53,37 @@ class Narrator:
         await self.user.press(self.last.message_id, button["callback_data"])
         return await self.read(replies)
 
+    async def tap_label(self, label: str, replies: int = 1) -> TranscriptMessage | None:
+        """Taps the button with this text on the newest version of the last message."""
+        assert self.last is not None
+        for row in self.last.buttons:
+            for button in row:
+                if button["text"] == label:
+                    print(f"  👤 {self.name} taps [{label}]")
+                    await self.user.press(self.last.message_id, button["callback_data"])
+                    return await self.read(replies) if replies else None
+        raise AssertionError(f"no button {label!r} on {self.last.body!r}")
+
+    async def edited(self, message: TranscriptMessage, text: str) -> TranscriptMessage:
+        """Waits until the bot has edited `message` to say `text`, shows and keeps it."""
+        for _ in range(int(WAIT / 0.05)):
+            for entry in self.user.transcript():
+                if entry.message_id == message.message_id and text in entry.body:
+                    print(f"  🤖 ✎ {entry.body}".replace("\n", "\n     "))
+                    for row in entry.buttons:
+                        print("     " + "  ".join(f"[{button['text']}]" for button in row))
+                    self.last = entry
+                    return entry
+            await asyncio.sleep(0.05)
+        raise NoMessageError(f"message {message.message_id} never said {text!r}")
+
     async def show_edit_of(self, message: TranscriptMessage) -> None:
         for entry in self.user.transcript():
             if entry.message_id == message.message_id and entry.edited:
                 print(f"  🤖 ✎ {entry.body}".replace("\n", "\n     "))
 
 
-async def resident_reports_a_leak(world: World, language_code: str, title: str) -> None:
+async def resident_reports_a_leak(world: World, language_code: str, title: str) -> Narrator:
     print(f"\n====== {title} ======")
     code = await world.invitation("1栋", "101")
     print(
@@ -79,6 +104,54 @@ async def resident_reports_a_leak(world: World, language_code: str, title: str) 
     summary = await person.tap((0, 0))  # normal urgency
     await person.tap((0, 0))  # confirm
     await person.show_edit_of(summary)
+    return person
+
+
+def chat_of(who: str) -> None:
+    print(f"\n  ── {who} ──")
+
+
+async def staff_handle_the_order(
+    world: World, resident: Narrator, dispatcher: Narrator, technician: Narrator
+) -> None:
+    """The staff side, in Simplified: dispatch, accept, on my way, arrived, completed with a
+    fee, and the resident confirms. Each step shows the chat of the person who sees it."""
+    print("\n====== 员工端 (zh-hans): 派工 → 接单 → 上门 → 完工 → 住户确认 ======")
+    t = Translator("zh_Hans")
+    chat_of("王小姐 (客服中心 dispatcher)")
+    await dispatcher.read()
+    pick = await dispatcher.tap_label(t.gettext("Dispatch to a worker"))
+    assert pick is not None
+    await dispatcher.tap((0, 0), replies=0)  # 张师傅, on duty
+    await dispatcher.edited(pick, "张师傅")
+    chat_of("张师傅 (technician)")
+    job = await technician.read()
+    chat_of("赵先生 (resident)")
+    await resident.read()  # dispatched to 张师傅
+    chat_of("张师傅 (technician)")
+    await technician.tap_label(t.gettext("Accept"), replies=0)
+    await technician.edited(job, t.gettext("You accepted this job."))
+    await technician.tap_label(t.gettext("On my way"), replies=0)
+    chat_of("赵先生 (resident)")
+    await resident.read(2)  # accepted, on the way
+    chat_of("张师傅 (technician)")
+    await technician.edited(job, t.gettext("Job updated."))
+    await technician.tap_label(t.gettext("Arrived"), replies=0)
+    await technician.edited(job, t.gettext("worker on site"))
+    await technician.tap_label(t.gettext("Completed"))
+    await technician.say("更换了水槽下的软管")
+    await technician.tap_label(t.gettext("Next"))  # no photos before
+    await technician.tap_label(t.gettext("Next"))  # no photos after
+    await technician.say("软管一根")
+    summary = await technician.say("80")
+    await technician.tap_label(t.gettext("Confirm"), replies=0)
+    await technician.edited(summary, "80")
+    chat_of("赵先生 (resident)")
+    await resident.read(2)  # arrived, completed
+    await resident.tap_label(t.gettext("Confirm completion"), replies=0)
+    await resident.edited(resident.last, "感谢")  # type: ignore[arg-type]
+    chat_of("张师傅 (technician)")
+    await technician.read()
 
 
 async def run_demo(locale: str = "both") -> None:
@@ -88,7 +161,10 @@ async def run_demo(locale: str = "both") -> None:
         async with running_world(url) as world:
             try:
                 if locale in ("both", "zh_Hans"):
-                    await resident_reports_a_leak(world, "zh-hans", "简体中文 (zh-hans)")
+                    dispatcher = Narrator(await world.staff_member("13800000003"), "王小姐")
+                    technician = Narrator(await world.staff_member("13800000001"), "张师傅")
+                    resident = await resident_reports_a_leak(world, "zh-hans", "简体中文 (zh-hans)")
+                    await staff_handle_the_order(world, resident, dispatcher, technician)
                 if locale in ("both", "zh_Hant"):
                     await resident_reports_a_leak(world, "zh-hant", "繁體中文 (zh-hant)")
             except NoMessageError as exc:

@@ -243,6 +243,9 @@ class Order(Base):
     materials: Mapped[str | None] = mapped_column(Text)
     fee_collected_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     fee_collected_at: Mapped[datetime | None]
+    # Several residents' reports of one public-area fault: each points at the primary order of
+    # the incident, which carries the one job; None for an order on its own (or the primary).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
 
     attachments: Mapped[list[OrderAttachment]] = relationship(
         back_populates="order", order_by="OrderAttachment.id"

@@ -103,7 +103,7 @@ async def on_job(ctx: Context, payload: JobAct) -> None:
         order = await jobs.accept(ctx.uow, order.id, ctx.person_id)
         await notify.accepted(ctx, order)
         await ctx.edit(job_status_card(ctx.t, order, ACCEPTED_HEAD))
-    elif op in ("decline", "cannot", "msg", "move"):
+    elif op in ("decline", "cannot", "msg", "move", "eod"):
         ctx.start_dialog(REASON_DIALOG, op, {"order_id": order.id})
         await ctx.reply(ctx._(REASON_QUESTIONS[op], number=order.number))
     elif op == "appoint":
@@ -165,6 +165,7 @@ REASON_QUESTIONS = {
     "move": N_("Why must the appointment for order {number} move? Please write the reason."),
     "dispute": DISPUTE_QUESTION,
     "refuse": N_("Please write the reason."),
+    "eod": N_("Order {number}: why is it not finished, and when do you expect to finish it?"),
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Role, TeamKind
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.i18n import N_
 from core.lifecycle import DESK_ROLES, Action, Actor
 from core.models import (
     Building,
@@ -69,11 +70,11 @@ DESK_ADMIN_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Ro
 
 
 class WorkerUnavailable(DomainError):
-    message_id = "That worker cannot take this job now (off duty or not in this estate)."
+    message_id = N_("That worker cannot take this job now (off duty or not in this estate).")
 
 
 class AlreadyTaken(DomainError):
-    message_id = "Someone else has already taken this job."
+    message_id = N_("Someone else has already taken this job.")
 
 
 def desk_for(kind: OrderKind) -> Desk:

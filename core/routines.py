@@ -1,0 +1,444 @@
+"""The routines of the service day, platform-neutral: the time-limit sweep, the 48-hour
+confirmation, the team digests (08:00, 13:30) and the end-of-day check (17:30, answers to the
+supervisor at 18:30).
+
+Each function works in the caller's unit of work and tells people through a `Notifier` (the bot
+implements it over its outbox), so what a routine changes and what it says commit together.
+A daily routine first claims its `RoutineRun` row (estate, routine, local day): a second claim,
+after a restart or on another machine, finds the row and does nothing, and a run that failed
+rolls its claim back with everything else, to be caught up at the next tick.
+
+The end-of-day answers reach the supervisor at 18:30 (an hour after the question, while the day
+is still fresh and before the next morning's digest); estates change any of the four times with
+the setting `routines`, e.g. {"eod_report": "19:00"}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.enums import OrderKind, OrderStatus, Role
+from core.lifecycle import Action, Actor
+from core.models import Estate, Order, OrderEvent, RoutineRun, Team
+from core.services import dispatch, orders, people
+from core.services.dispatch import TEAM_FOR_KIND, DispatchMode
+from core.services.orders import OrderView
+from core.timelimits import due_after
+from core.uow import UnitOfWork
+
+
+class Routine(StrEnum):
+    MORNING_DIGEST = "digest_am"
+    AFTERNOON_DIGEST = "digest_pm"
+    END_OF_DAY_CHECK = "eod_check"
+    END_OF_DAY_REPORT = "eod_report"
+
+
+DEFAULT_TIMES = {
+    Routine.MORNING_DIGEST: time(8, 0),
+    Routine.AFTERNOON_DIGEST: time(13, 30),
+    Routine.END_OF_DAY_CHECK: time(17, 30),
+    Routine.END_OF_DAY_REPORT: time(18, 30),
+}
+
+# Past its limit an order climbs these stages, one limit apart; the last one is final.
+REMINDED, REDISPATCHED, ESCALATED = 1, 2, 3
+SWEPT_STATUSES = (
+    OrderStatus.REGISTERED,
+    OrderStatus.DISPATCHED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.ON_SITE,
+    OrderStatus.COMPLETED,
+)
+UNSIGNED = (
+    OrderStatus.DISPATCHED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.EN_ROUTE,
+    OrderStatus.ON_SITE,
+)
+EOD_ASKED = "eod"  # the note of the REMIND event that asked the worker at the end of the day
+EOD_ANSWER = "eod: "  # the prefix of the worker's answer (a NOTE, bot/handlers/staff.py)
+AUTO_CONFIRM_NOTE = "auto: no answer from the resident in 48 hours"
+
+
+@dataclass(frozen=True)
+class EstateTimes:
+    id: int
+    name: str
+    timezone: str
+    times: dict[Routine, time]
+
+
+@dataclass(frozen=True)
+class TeamDigest:
+    team_id: int
+    team_name: str
+    new: tuple[OrderView, ...]  # not yet dispatched
+    unaccepted: tuple[OrderView, ...]  # dispatched to the team, nobody accepted yet
+    today: tuple[OrderView, ...]  # accepted, for today or already late
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.unaccepted or self.today)
+
+
+@dataclass(frozen=True)
+class EndOfDayLine:
+    order: OrderView
+    worker_id: int | None
+    answer: str | None  # None: the worker did not answer
+
+
+class Notifier(Protocol):
+    """What the routines need said; the bot says it in each person's language."""
+
+    async def remind(self, order: OrderView) -> None:
+        """Stage 1: whoever owes the next step (the worker, or the desk before dispatch)."""
+
+    async def back_to_desk(self, order: OrderView) -> None:
+        """Stage 2 when no rule re-dispatches: the desk dispatches again or follows up."""
+
+    async def dispatched(self, order: OrderView) -> None:
+        """Stage 2 in automatic mode: the new worker's job card, the resident told."""
+
+    async def posted_for_grab(self, order: OrderView, team_id: int) -> None: ...
+
+    async def escalated(self, order: OrderView, supervisor_ids: list[int]) -> None: ...
+
+    async def apology(self, order: OrderView) -> None:
+        """The resident: sorry, the next step is now expected by `order.due_at`."""
+
+    async def auto_confirmed(self, order: OrderView) -> None: ...
+
+    async def digest(self, estate_id: int, routine: Routine, digest: TeamDigest) -> None: ...
+
+    async def ask_end_of_day(self, order: OrderView) -> None: ...
+
+    async def end_of_day_report(
+        self, estate_id: int, day: date, lines: list[EndOfDayLine], supervisor_ids: list[int]
+    ) -> None: ...
+
+
+# --- when ----------------------------------------------------------------------------------------
+
+
+def routine_times(settings: dict[str, Any] | None) -> dict[Routine, time]:
+    overrides = (settings or {}).get("routines") or {}
+    return {
+        routine: time.fromisoformat(overrides[routine]) if routine in overrides else default
+        for routine, default in DEFAULT_TIMES.items()
+    }
+
+
+async def estates(uow: UnitOfWork) -> list[EstateTimes]:
+    rows = await uow.session.scalars(select(Estate).order_by(Estate.id))
+    return [EstateTimes(e.id, e.name, e.timezone, routine_times(e.settings)) for e in rows]
+
+
+def local_day(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+async def due_routines(uow: UnitOfWork, estate: EstateTimes) -> list[Routine]:
+    """Today's routines whose time has come and that have not run yet, earliest first: what
+    a scheduler that was down (or not the leader) catches up."""
+    now = uow.clock.now()
+    local = now.astimezone(ZoneInfo(estate.timezone))
+    done = set(
+        await uow.session.scalars(
+            select(RoutineRun.routine).where(
+                RoutineRun.estate_id == estate.id, RoutineRun.day == local.date()
+            )
+        )
+    )
+    passed = [(at, r) for r, at in estate.times.items() if at <= local.time() and r not in done]
+    return [routine for _, routine in sorted(passed)]
+
+
+async def claim_run(uow: UnitOfWork, estate_id: int, routine: Routine, day: date) -> bool:
+    """True if this caller runs the routine for that day; False if it ran (or is running)."""
+    insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RoutineRun)
+        .values(estate_id=estate_id, routine=str(routine), day=day, started_at=uow.clock.now())
+        .on_conflict_do_nothing(index_elements=["estate_id", "routine", "day"])
+        .returning(RoutineRun.id)
+    )
+    return (await uow.session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def run_routine(
+    uow: UnitOfWork, estate: EstateTimes, routine: Routine, notifier: Notifier
+) -> bool:
+    """Runs one daily routine for today unless it already ran; the caller commits."""
+    day = local_day(uow.clock.now(), estate.timezone)
+    if not await claim_run(uow, estate.id, routine, day):
+        return False
+    if routine in (Routine.MORNING_DIGEST, Routine.AFTERNOON_DIGEST):
+        for digest in await team_digests(uow, estate.id, estate.timezone):
+            if not digest.empty:
+                await notifier.digest(estate.id, routine, digest)
+    elif routine is Routine.END_OF_DAY_CHECK:
+        await end_of_day_check(uow, estate.id, notifier)
+    elif routine is Routine.END_OF_DAY_REPORT:
+        lines = await end_of_day_answers(uow, estate.id, estate.timezone)
+        if lines:
+            supervisors = await people.holders(uow, estate.id, {Role.SUPERVISOR})
+            await notifier.end_of_day_report(estate.id, day, lines, supervisors)
+    return True
+
+
+# --- the time-limit sweep ------------------------------------------------------------------------
+
+
+async def overdue_orders(uow: UnitOfWork, limit: int = 200) -> list[int]:
+    """Orders past their limit with a step still to take, the longest overdue first."""
+    rows = await uow.session.scalars(
+        select(Order.id)
+        .where(
+            Order.due_at <= uow.clock.now(),
+            Order.overdue_stage < ESCALATED,
+            Order.status.in_([str(s) for s in SWEPT_STATUSES]),
+            Order.incident_id.is_(None),
+        )
+        .order_by(Order.due_at, Order.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def _lock(uow: UnitOfWork, order_id: int) -> Order | None:
+    query = select(Order).where(Order.id == order_id)
+    if uow.session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # another sweeper has it: leave it
+    return await uow.session.scalar(query)
+
+
+async def handle_overdue(uow: UnitOfWork, order_id: int, notifier: Notifier) -> str | None:
+    """Takes the next step for one overdue order; returns what was done (None: nothing due)."""
+    order = await _lock(uow, order_id)
+    now = uow.clock.now()
+    if (
+        order is None
+        or order.due_at is None
+        or order.due_at > now
+        or order.overdue_stage >= ESCALATED
+        or order.status not in SWEPT_STATUSES
+    ):
+        return None
+    if order.status == OrderStatus.COMPLETED:
+        return await _unconfirmed(uow, order, notifier)
+    system = Actor.system()
+    stage = order.overdue_stage + 1
+    status = order.status
+    if stage == REMINDED:
+        view = await orders.act(uow, order.id, Action.REMIND, system, f"overdue: {status}")
+        await notifier.remind(view)
+        done = "reminded"
+    elif stage == REDISPATCHED:
+        view, done = await _redispatch(uow, order, notifier)
+    else:
+        view = await orders.act(uow, order.id, Action.ESCALATE, system, f"overdue: {status}")
+        await notifier.escalated(
+            view, await people.holders(uow, order.estate_id, {Role.SUPERVISOR})
+        )
+        done = "escalated"
+    await _next_limit(uow, order, stage)
+    view = await orders.get(uow, order.id)
+    await notifier.apology(view)
+    return done
+
+
+async def _redispatch(uow: UnitOfWork, order: Order, notifier: Notifier) -> tuple[OrderView, str]:
+    """Before acceptance the estate's mode re-dispatches: the rules pick someone else, or the
+    team's group gets the job again; otherwise (and once work has begun) the desk takes it up."""
+    system = Actor.system()
+    if order.status in (OrderStatus.REGISTERED, OrderStatus.DISPATCHED):
+        mode = await dispatch.mode_for(uow, order.estate_id, OrderKind(order.kind))
+        if mode is DispatchMode.AUTO:
+            exclude = {order.assignee_id} if order.assignee_id else set()
+            worker = await dispatch.auto_pick(uow, order.id, exclude)
+            if worker is not None:
+                view = await dispatch.dispatch(
+                    uow, order.id, worker, None, "overdue: re-dispatched"
+                )
+                await notifier.dispatched(view)
+                return view, "redispatched"
+        elif mode is DispatchMode.GRAB:
+            view, team_id = await dispatch.post_for_grab(uow, order.id, None)
+            await notifier.posted_for_grab(view, team_id)
+            return view, "reposted"
+    view = await orders.act(uow, order.id, Action.REMIND, system, f"overdue: {order.status} desk")
+    await notifier.back_to_desk(view)
+    return view, "desk"
+
+
+async def _next_limit(uow: UnitOfWork, order: Order, stage: int) -> None:
+    """The stage reached, and the next step expected one more limit from now."""
+    estate = await uow.session.get_one(Estate, order.estate_id)
+    order.overdue_stage = stage
+    order.due_at = due_after(
+        uow.clock.now(),
+        order.status,
+        order.priority,
+        timezone=estate.timezone,
+        region=estate.region,
+        estate_settings=estate.settings,
+    )
+    await uow.flush()
+
+
+async def _unconfirmed(uow: UnitOfWork, order: Order, notifier: Notifier) -> str:
+    """48 hours without the resident's answer: confirmed by the system, recorded as such.
+    A complaint is never closed that way: it goes to a supervisor to call the resident."""
+    system = Actor.system()
+    if order.kind == OrderKind.COMPLAINT:
+        view = await orders.act(
+            uow, order.id, Action.ESCALATE, system, "complaint not confirmed in 48 hours"
+        )
+        order.overdue_stage = ESCALATED
+        await uow.flush()
+        supervisors = await people.holders(uow, order.estate_id, {Role.SUPERVISOR})
+        await notifier.escalated(view, supervisors)
+        return "escalated"
+    view = await orders.act(uow, order.id, Action.CONFIRM, system, AUTO_CONFIRM_NOTE)
+    await notifier.auto_confirmed(view)
+    return "confirmed"
+
+
+async def sweep(uow_factory: Any, notifier_for: Any) -> dict[str, int]:
+    """Every overdue order, each in its own unit of work (one failure never holds back the
+    rest); `notifier_for(uow)` builds the notifier writing into that unit's outbox."""
+    async with uow_factory() as uow:
+        ids = await overdue_orders(uow)
+    counts: dict[str, int] = {}
+    for order_id in ids:
+        async with uow_factory() as uow:
+            done = await handle_overdue(uow, order_id, notifier_for(uow))
+            await uow.commit()
+        if done:
+            counts[done] = counts.get(done, 0) + 1
+    return counts
+
+
+# --- digests -------------------------------------------------------------------------------------
+
+
+async def _views(uow: UnitOfWork, query: Any) -> tuple[OrderView, ...]:
+    return tuple([await orders.get(uow, order_id) for order_id in await uow.session.scalars(query)])
+
+
+async def team_digests(uow: UnitOfWork, estate_id: int, timezone: str) -> list[TeamDigest]:
+    """Per working team: orders of its trade waiting for dispatch, its jobs nobody accepted,
+    and its accepted jobs for today (or already late)."""
+    now = uow.clock.now()
+    local_midnight = datetime.combine(
+        local_day(now, timezone) + timedelta(days=1), time(), ZoneInfo(timezone)
+    )
+    kinds_of: dict[str, list[str]] = {}
+    for kind, team_kind in TEAM_FOR_KIND.items():
+        kinds_of.setdefault(str(team_kind), []).append(str(kind))
+    digests = []
+    teams = await uow.session.scalars(
+        select(Team).where(Team.estate_id == estate_id).order_by(Team.id)
+    )
+    for team in list(teams):
+        kinds = kinds_of.get(team.kind)
+        if not kinds:
+            continue
+        mine = select(Order.id).where(Order.estate_id == estate_id, Order.incident_id.is_(None))
+        new = await _views(
+            uow,
+            mine.where(Order.status == OrderStatus.REGISTERED, Order.kind.in_(kinds)).order_by(
+                Order.id
+            ),
+        )
+        unaccepted = await _views(
+            uow,
+            mine.where(Order.status == OrderStatus.DISPATCHED, Order.team_id == team.id).order_by(
+                Order.id
+            ),
+        )
+        working = [
+            str(s) for s in (OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.ON_SITE)
+        ]
+        today = await _views(
+            uow,
+            mine.where(
+                Order.status.in_(working),
+                Order.team_id == team.id,
+                (Order.window_start.is_(None)) | (Order.window_start < local_midnight),
+            ).order_by(Order.window_start, Order.id),
+        )
+        digests.append(TeamDigest(team.id, team.name, new, unaccepted, today))
+    return digests
+
+
+# --- the end-of-day check ------------------------------------------------------------------------
+
+
+async def end_of_day_check(uow: UnitOfWork, estate_id: int, notifier: Notifier) -> int:
+    """Seed 002, 4.3.4: every job not signed off asks its worker for the reason and the
+    expected completion; the question is an event on the order."""
+    ids = await uow.session.scalars(
+        select(Order.id)
+        .where(
+            Order.estate_id == estate_id,
+            Order.assignee_id.is_not(None),
+            Order.status.in_([str(s) for s in UNSIGNED]),
+            Order.incident_id.is_(None),
+        )
+        .order_by(Order.id)
+    )
+    count = 0
+    for order_id in list(ids):
+        view = await orders.act(uow, order_id, Action.REMIND, Actor.system(), EOD_ASKED)
+        await notifier.ask_end_of_day(view)
+        count += 1
+    return count
+
+
+async def end_of_day_answers(uow: UnitOfWork, estate_id: int, timezone: str) -> list[EndOfDayLine]:
+    """Today's end-of-day questions with the worker's latest answer after each, or None."""
+    now = uow.clock.now()
+    since = datetime.combine(local_day(now, timezone), time(), ZoneInfo(timezone))
+    asked = list(
+        await uow.session.execute(
+            select(OrderEvent.order_id, OrderEvent.id)
+            .join(Order, Order.id == OrderEvent.order_id)
+            .where(
+                Order.estate_id == estate_id,
+                OrderEvent.action == str(Action.REMIND),
+                OrderEvent.note == EOD_ASKED,
+                OrderEvent.at >= since,
+            )
+            .order_by(OrderEvent.id)
+        )
+    )
+    last_ask: dict[int, int] = {row[0]: row[1] for row in asked}
+    lines = []
+    for order_id, event_id in last_ask.items():
+        view = await orders.get(uow, order_id)
+        answer = await uow.session.scalar(
+            select(OrderEvent.note)
+            .where(
+                OrderEvent.order_id == order_id,
+                OrderEvent.id > event_id,
+                OrderEvent.action == str(Action.NOTE),
+                OrderEvent.note.startswith(EOD_ANSWER),
+            )
+            .order_by(OrderEvent.id.desc())
+            .limit(1)
+        )
+        lines.append(
+            EndOfDayLine(view, view.assignee_id, answer[len(EOD_ANSWER) :] if answer else None)
+        )
+    return lines
