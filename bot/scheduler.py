@@ -295,7 +295,17 @@ class Scheduler:
             log.exception("scheduled routine failed; the next tick catches it up")
 
     async def run(self) -> None:
-        """The background loop: APScheduler in this event loop until cancelled."""
+        """The background loop: APScheduler in this event loop until cancelled.
+
+        Whatever stops it (a cancellation even during the first tick), the leadership lock's
+        connection is given back.
+        """
+        try:
+            await self._run()
+        finally:
+            await asyncio.shield(self.leadership.release())
+
+    async def _run(self) -> None:
         await self._guarded(self.tick)  # at start, before anything else: catch up the missed
         self.started.set()
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
@@ -326,4 +336,3 @@ class Scheduler:
             await asyncio.Event().wait()
         finally:
             scheduler.shutdown(wait=False)
-            await self.leadership.release()

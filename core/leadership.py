@@ -7,6 +7,7 @@ PostgreSQL frees the lock) another process takes over within a tick.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 
@@ -52,8 +53,8 @@ class Leadership:
             taken = await connection.scalar(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
             )
-        except Exception:
-            await connection.close()
+        except BaseException:  # a cancellation too: never leave the connection checked out
+            await asyncio.shield(connection.close())
             raise
         if taken:
             self._connection = connection

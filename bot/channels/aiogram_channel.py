@@ -40,7 +40,7 @@ from aiogram.types import (
 )
 
 from bot import routing
-from bot.channels import delivery_plan
+from bot.channels import aiogram_speedups, delivery_plan  # noqa: F401 - speedups: see there
 from bot.channels.chat_order import ChatTurns
 from bot.context import Context
 from bot.events import Inbound, Kind, parse_command

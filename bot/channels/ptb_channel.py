@@ -3,11 +3,11 @@ bot.channels.aiogram_channel, as thin.
 
 One `TypeHandler(Update, ...)` hands every update to the neutral `Pipeline.process`, which
 de-duplicates, opens the unit of work, knows the person and their language, runs the neutral
-role routers in their fixed order and answers politely when something fails. PTB's handler
-groups were the other way: but every group runs for every update (a match does not stop the
-next group without `ApplicationHandlerStop`), and an exception in a handler goes to the error
-handlers, far from the unit of work that must roll back; the pipeline already routes in order,
-so wrapping each role router in a group would only duplicate it.
+role routers in their fixed order and answers politely when something fails. One PTB handler
+group per role router was the alternative, but in PTB every group sees every update (a match
+stops the next group only by raising `ApplicationHandlerStop`), and an exception in a handler
+goes to the error handlers, far from the unit of work that must roll back: the groups would
+only re-implement, less clearly, what Pipeline.route already does in order.
 
 Updates of different chats are handled concurrently, those of one chat one after the other in
 the order Telegram sent them (`PerChatUpdateProcessor`, bot.channels.chat_order): a person's
@@ -64,7 +64,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
-MAX_CONCURRENT_UPDATES = 256  # PTB's own default for concurrent updates
+# PTB's own default. An update holds its slot while it waits for its chat's turn, so one chat
+# flooding more than this many updates at once would hold up the others until it is through.
+MAX_CONCURRENT_UPDATES = 256
 
 
 # ------------------------------------------------------------------------------ updates in
@@ -392,7 +394,7 @@ async def run_ptb(core: Core, token: str, api_base: str, webhook: bool = False) 
         await set_default_commands(bot, command_menus(core.config.default_locale))
         await application.start()
         try:
-            loops = {"outbox": sender.run}
+            loops = core.background_loops(sender)
             if webhook:
                 loops["webhook"] = lambda: serve_webhook(application, settings)
             else:

@@ -31,30 +31,25 @@ WRONG = {"zh-hans": "出了点问题", "zh-hant": "出了點問題"}
 LANGUAGES = ["zh-hans", "zh-hant"]
 
 
-async def _queue(world: World, chat_id: int, *payloads: dict[str, Any], kind=None) -> None:
-    """Messages for a chat put in the outbox, as a handler's ctx.reply would."""
+async def _queue(
+    world: World, chat_id: int, *payloads: dict[str, Any], kind: OutboxKind = OutboxKind.SEND
+) -> list[int]:
+    """Messages for a chat put in the outbox, as a handler's ctx.reply would; their ids."""
     async with world.uow as uow:
-        for payload in payloads:
-            if kind is None:
-                await outbox.enqueue(uow, chat_id, payload)
-            else:
-                await outbox.enqueue(uow, chat_id, payload, kind=kind)
+        ids = [await outbox.enqueue(uow, chat_id, payload, kind=kind) for payload in payloads]
         await uow.commit()
     world.core.pipeline.on_outbox()  # the sender's wake-up
+    return ids
 
 
-async def _statuses(world: World, chat_id: int) -> list[str]:
-    async with world.uow as uow:
-        rows = await uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
-        )
-        return [row.status for row in rows]
-
-
-async def _settled(world: World, chat_id: int) -> list[str]:
-    """The statuses once nothing waits any more (the sender records after sending)."""
+async def _settled(world: World, ids: list[int]) -> list[str]:
+    """Their statuses once none of them waits any more (the sender records after sending)."""
     for _ in range(200):
-        statuses = await _statuses(world, chat_id)
+        async with world.uow as uow:
+            rows = await uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+            )
+            statuses = [row.status for row in rows]
         if OutboxStatus.PENDING not in statuses:
             return statuses
         await asyncio.sleep(0.1)
@@ -133,9 +128,10 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_skipped(world: World) 
     user = await world.resident("冯", "zh-hans")
     world.emulator.block(user)
     sent_before = world.emulator.stats()["calls"].get("sendMessage", 0)
-    await _queue(world, user.chat_id, {"text": "您好"}, {"text": "还在吗"}, {"text": "再见"})
-    statuses = await _settled(world, user.chat_id)
-    assert statuses[-3:] == [OutboxStatus.SKIPPED] * 3
+    queued = await _queue(
+        world, user.chat_id, {"text": "您好"}, {"text": "还在吗"}, {"text": "再见"}
+    )
+    assert await _settled(world, queued) == [OutboxStatus.SKIPPED] * 3
     async with world.uow as uow:
         identity = await uow.session.scalar(
             select(ChatIdentity).where(ChatIdentity.chat_id == user.chat_id)
@@ -159,13 +155,13 @@ async def test_the_default_and_a_personal_command_menu_are_set(world: World) -> 
     assert any(item["description"] == "主菜单" for item in bot.commands[("default", "")])
 
     user = await world.resident("陈", "zh-hant")
-    await _queue(
+    queued = await _queue(
         world,
         user.chat_id,
         {"commands": [["menu", "主選單"], ["cancel", "取消"]]},
         kind=OutboxKind.COMMANDS,
     )
-    assert await _settled(world, user.chat_id) == [OutboxStatus.SENT] * 2
+    assert await _settled(world, queued) == [OutboxStatus.SENT]
     assert bot.commands[(f"chat:{user.chat_id}", "")] == [
         {"command": "menu", "description": "主選單"},
         {"command": "cancel", "description": "取消"},
@@ -188,10 +184,10 @@ async def test_a_429_is_waited_out_and_everything_arrives_in_order(
         pieces = split_text(long_text)
         assert len(pieces) >= 2
         texts = ["一", long_text, "二", "三", "四"]
-        await _queue(world, user.chat_id, *({"text": text} for text in texts))
+        queued = await _queue(world, user.chat_id, *({"text": text} for text in texts))
         received = [(await user.next_message(timeout=20)).body for _ in range(len(pieces) + 4)]
         assert received == ["一", *pieces, "二", "三", "四"]
-        assert await _settled(world, user.chat_id) == [OutboxStatus.SENT] * 6
+        assert await _settled(world, queued) == [OutboxStatus.SENT] * len(texts)
         assert await drain(user, quiet=1.0) == []  # no piece sent twice
         assert emulator.stats()["too_many_requests"] >= 1
         emulator.assert_no_violations()
