@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
@@ -27,12 +26,10 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     TelegramObject,
@@ -42,97 +39,19 @@ from aiogram.types import (
 from bot import routing
 from bot.channels import aiogram_speedups, delivery_plan  # noqa: F401 - speedups: see there
 from bot.channels.chat_order import ChatTurns
+from bot.channels.telegram_update import to_inbound
 from bot.context import Context
-from bot.events import Inbound, Kind, parse_command
+from bot.events import Inbound
 from bot.pipeline import Handled, Pipeline
 from bot.sender import Delivery
 from core.services.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
-PLATFORM = "telegram"
 
 
 def make_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
     return Bot(token=token, session=session)
-
-
-def message_inbound(message: Message, update_id: int, bot_id: int) -> Inbound:
-    user = message.from_user
-    common: dict[str, Any] = {
-        "platform": PLATFORM,
-        "bot_id": bot_id,
-        "update_id": update_id,
-        "user_id": user.id if user else message.chat.id,
-        "chat_id": message.chat.id,
-        "chat_type": message.chat.type,
-        "first_name": user.first_name if user else None,
-        "language_code": user.language_code if user else None,
-        "sent_at": message.date.astimezone(UTC),
-        "message_id": message.message_id,
-        "media_group_id": message.media_group_id,
-    }
-    if message.text is not None:
-        command = parse_command(message.text)
-        if command is not None:
-            return Inbound(
-                kind=Kind.COMMAND, text=message.text, command=command[0], args=command[1], **common
-            )
-        return Inbound(kind=Kind.TEXT, text=message.text, **common)
-    caption = message.caption
-    if message.photo:
-        return Inbound(kind=Kind.PHOTO, text=caption, file_ref=message.photo[-1].file_id, **common)
-    if message.document:
-        return Inbound(
-            kind=Kind.DOCUMENT, text=caption, file_ref=message.document.file_id, **common
-        )
-    if message.voice:
-        return Inbound(kind=Kind.VOICE, text=caption, file_ref=message.voice.file_id, **common)
-    if message.contact:
-        return Inbound(
-            kind=Kind.CONTACT,
-            phone_number=message.contact.phone_number,
-            contact_user_id=message.contact.user_id,
-            **common,
-        )
-    if message.location:
-        return Inbound(
-            kind=Kind.LOCATION,
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
-            **common,
-        )
-    if message.sticker:
-        return Inbound(kind=Kind.STICKER, **common)
-    return Inbound(kind=Kind.OTHER, **common)
-
-
-def callback_inbound(query: CallbackQuery, update_id: int, bot_id: int, now: Any) -> Inbound:
-    message = query.message
-    chat_id = message.chat.id if message else query.from_user.id
-    return Inbound(
-        platform=PLATFORM,
-        bot_id=bot_id,
-        update_id=update_id,
-        kind=Kind.BUTTON,
-        user_id=query.from_user.id,
-        chat_id=chat_id,
-        chat_type=message.chat.type if message else "private",
-        first_name=query.from_user.first_name,
-        language_code=query.from_user.language_code,
-        sent_at=now,
-        payload=query.data,
-        callback_id=query.id,
-        message_id=message.message_id if message else None,
-    )
-
-
-def to_inbound(update: Update, bot_id: int, now: Any) -> Inbound | None:
-    if update.message is not None:
-        return message_inbound(update.message, update.update_id, bot_id)
-    if update.callback_query is not None:
-        return callback_inbound(update.callback_query, update.update_id, bot_id, now)
-    return None
 
 
 class PipelineMiddleware(BaseMiddleware):

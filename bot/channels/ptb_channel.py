@@ -21,7 +21,7 @@ import logging
 import os
 import warnings
 from collections.abc import Awaitable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -29,12 +29,10 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -52,7 +50,7 @@ from yarl import URL
 from bot.app import Core, command_menus
 from bot.channels import delivery_plan
 from bot.channels.chat_order import ChatTurns
-from bot.events import Inbound, Kind, parse_command
+from bot.channels.telegram_update import to_inbound
 from bot.pipeline import Pipeline
 from bot.sender import Delivery
 from bot.supervisor import run_all
@@ -63,92 +61,12 @@ from core.services.outbox import OutboxItem
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
-PLATFORM = "telegram"
 # PTB's own default. An update holds its slot while it waits for its chat's turn, so one chat
 # flooding more than this many updates at once would hold up the others until it is through.
 MAX_CONCURRENT_UPDATES = 256
 
 
 # ------------------------------------------------------------------------------ updates in
-
-
-def message_inbound(message: Message, update_id: int, bot_id: int) -> Inbound:
-    user = message.from_user
-    common: dict[str, Any] = {
-        "platform": PLATFORM,
-        "bot_id": bot_id,
-        "update_id": update_id,
-        "user_id": user.id if user else message.chat.id,
-        "chat_id": message.chat.id,
-        "chat_type": str(message.chat.type),
-        "first_name": user.first_name if user else None,
-        "language_code": user.language_code if user else None,
-        "sent_at": message.date.astimezone(UTC),
-        "message_id": message.message_id,
-        "media_group_id": message.media_group_id,
-    }
-    if message.text is not None:
-        command = parse_command(message.text)
-        if command is not None:
-            return Inbound(
-                kind=Kind.COMMAND, text=message.text, command=command[0], args=command[1], **common
-            )
-        return Inbound(kind=Kind.TEXT, text=message.text, **common)
-    caption = message.caption
-    if message.photo:
-        return Inbound(kind=Kind.PHOTO, text=caption, file_ref=message.photo[-1].file_id, **common)
-    if message.document:
-        return Inbound(
-            kind=Kind.DOCUMENT, text=caption, file_ref=message.document.file_id, **common
-        )
-    if message.voice:
-        return Inbound(kind=Kind.VOICE, text=caption, file_ref=message.voice.file_id, **common)
-    if message.contact:
-        return Inbound(
-            kind=Kind.CONTACT,
-            phone_number=message.contact.phone_number,
-            contact_user_id=message.contact.user_id,
-            **common,
-        )
-    if message.location:
-        return Inbound(
-            kind=Kind.LOCATION,
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
-            **common,
-        )
-    if message.sticker:
-        return Inbound(kind=Kind.STICKER, **common)
-    return Inbound(kind=Kind.OTHER, **common)
-
-
-def callback_inbound(query: CallbackQuery, update_id: int, bot_id: int, now: datetime) -> Inbound:
-    # An old message comes as an InaccessibleMessage: it still has its chat and id.
-    message = query.message
-    return Inbound(
-        platform=PLATFORM,
-        bot_id=bot_id,
-        update_id=update_id,
-        kind=Kind.BUTTON,
-        user_id=query.from_user.id,
-        chat_id=message.chat.id if message else query.from_user.id,
-        chat_type=str(message.chat.type) if message else "private",
-        first_name=query.from_user.first_name,
-        language_code=query.from_user.language_code,
-        sent_at=now,
-        payload=query.data,
-        callback_id=query.id,
-        message_id=message.message_id if message else None,
-    )
-
-
-def to_inbound(update: Update, bot_id: int, now: datetime) -> Inbound | None:
-    """None for what the bot does not handle (edits, membership changes, ...)."""
-    if update.message is not None:
-        return message_inbound(update.message, update.update_id, bot_id)
-    if update.callback_query is not None:
-        return callback_inbound(update.callback_query, update.update_id, bot_id, now)
-    return None
 
 
 def pipeline_handler(pipeline: Pipeline) -> TypeHandler[Update, Any]:
