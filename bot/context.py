@@ -33,6 +33,36 @@ def translator_for(identity: IdentityView, config: BotConfig) -> Translator:
 
 
 @dataclass
+class Outlet:
+    """Telling people through the outbox, in their own language: what a handler's Context
+    offers for others, and what routines use, having no incoming update."""
+
+    uow: UnitOfWork
+    config: BotConfig
+
+    async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None:
+        for identity in await identities.of_person(self.uow, person_id):
+            if identity.blocked:
+                continue
+            reply = build(translator_for(identity, self.config))
+            await outbox.enqueue(
+                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
+            )
+
+    async def send_to_chat(self, chat_id: int, reply: Reply) -> None:
+        await outbox.enqueue(self.uow, chat_id, reply.to_payload())
+
+    async def edit_chat(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        await outbox.enqueue(
+            self.uow,
+            chat_id,
+            reply.to_payload(),
+            kind=OutboxKind.EDIT,
+            target_message_id=message_id,
+        )
+
+
+@dataclass
 class Context:
     uow: UnitOfWork
     inbound: Inbound
@@ -83,18 +113,16 @@ class Context:
             target_message_id=target,
         )
 
+    @property
+    def outlet(self) -> Outlet:
+        return Outlet(self.uow, self.config)
+
     async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None:
         """Tells another person, in each of their chats and in their own language."""
-        for identity in await identities.of_person(self.uow, person_id):
-            if identity.blocked:
-                continue
-            reply = build(translator_for(identity, self.config))
-            await outbox.enqueue(
-                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
-            )
+        await self.outlet.notify(person_id, build)
 
     async def send_to_chat(self, chat_id: int, reply: Reply) -> None:
-        await outbox.enqueue(self.uow, chat_id, reply.to_payload())
+        await self.outlet.send_to_chat(chat_id, reply)
 
     # Dialog state: kept in the database, saved when the update has been handled.
     def start_dialog(self, dialog: str, step: str, data: dict[str, Any] | None = None) -> None:

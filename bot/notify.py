@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from bot.context import BotConfig, translator_for
+from bot.context import BotConfig
 from bot.dialogs.slots import SLOT_LABELS, Slot, days_offered, local_today, open_slots
 from bot.labels import KIND_LABELS, PRIORITY_LABELS
 from bot.payloads import Payload
 from bot.replies import Button, Reply
-from core.enums import OutboxKind
 from core.i18n import N_, Translator, pick_name
-from core.services import directory, identities, outbox, people
+from core.services import directory, incidents, people
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
 
@@ -33,35 +32,6 @@ class Sink(Protocol):
     async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None: ...
 
     async def send_to_chat(self, chat_id: int, reply: Reply) -> None: ...
-
-
-@dataclass
-class Outlet:
-    """A Sink for routines: no incoming update, the same outbox."""
-
-    uow: UnitOfWork
-    config: BotConfig
-
-    async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None:
-        for identity in await identities.of_person(self.uow, person_id):
-            if identity.blocked:
-                continue
-            reply = build(translator_for(identity, self.config))
-            await outbox.enqueue(
-                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
-            )
-
-    async def send_to_chat(self, chat_id: int, reply: Reply) -> None:
-        await outbox.enqueue(self.uow, chat_id, reply.to_payload())
-
-    async def edit_chat(self, chat_id: int, message_id: int, reply: Reply) -> None:
-        await outbox.enqueue(
-            self.uow,
-            chat_id,
-            reply.to_payload(),
-            kind=OutboxKind.EDIT,
-            target_message_id=message_id,
-        )
 
 
 # --- resident-facing payloads (handled in bot/dialogs/job_answers.py) ---------------------------
@@ -114,6 +84,16 @@ AUTO_CONFIRMED = N_(
     "We did not hear from you within 48 hours, so order {number} has been recorded as "
     "confirmed. If something is still wrong, please report it again."
 )
+INCIDENT_NEWS = N_("About your order {own}, handled together with order {number}:")
+INCIDENT_COMPLETED = N_(
+    "The fault you reported in order {own} has been repaired (handled together with order "
+    "{number}).\nWork done: {work}\nThank you for letting us know. If it is not solved, please "
+    "report it again."
+)
+MERGED = N_(
+    "Your order {own} concerns a fault that is already being handled as order {number}; we "
+    "have joined your report to it and will keep you informed of every step."
+)
 THANKS_CONFIRMED = N_("Thank you for confirming order {number}.")
 FEE_NONE = N_("none")
 
@@ -132,9 +112,46 @@ def fee_text(t: Translator, order: OrderView) -> str:
     return t.money(order.fee) if order.fee else t(FEE_NONE)
 
 
-async def tell_reporter(sink: Sink, order: OrderView, build: Callable[[Translator], Reply]) -> None:
+async def tell_reporter(
+    sink: Sink,
+    order: OrderView,
+    build: Callable[[Translator], Reply],
+    for_followers: Callable[[Translator, str], Reply] | None = None,
+    fan_out: bool = True,
+) -> None:
+    """Tells the order's reporter and, when the order is the primary of an incident, everyone
+    whose report was merged into it (core/services/incidents.py). The merged reporters get the
+    same news under a line naming their own order, without buttons: the job, the appointment
+    and the confirmation belong to the primary; `for_followers(t, own_number)` replaces the text
+    where the primary's would ask them for something."""
+    told: set[int] = set()
     if order.reporter_id is not None:
+        told.add(order.reporter_id)
         await sink.notify(order.reporter_id, build)
+    if not fan_out:
+        return
+    for follower in await incidents.followers(sink.uow, order.id):
+        if follower.reporter_id is None or follower.reporter_id in told:
+            continue
+        told.add(follower.reporter_id)
+        await sink.notify(
+            follower.reporter_id, _follower_news(order, follower.number, build, for_followers)
+        )
+
+
+def _follower_news(
+    order: OrderView,
+    own_number: str,
+    build: Callable[[Translator], Reply],
+    for_followers: Callable[[Translator, str], Reply] | None,
+) -> Callable[[Translator], Reply]:
+    def news(t: Translator) -> Reply:
+        if for_followers is not None:
+            return for_followers(t, own_number)
+        head = t(INCIDENT_NEWS, own=own_number, number=order.number)
+        return Reply(f"{head}\n{build(t).text}")
+
+    return news
 
 
 async def dispatched(sink: Sink, order: OrderView) -> None:
@@ -239,7 +256,21 @@ async def completed(sink: Sink, order: OrderView) -> None:
             ],
         )
 
-    await tell_reporter(sink, order, build)
+    def for_followers(t: Translator, own: str) -> Reply:
+        work = order.work_done or "—"
+        return Reply(t(INCIDENT_COMPLETED, own=own, number=order.number, work=work))
+
+    await tell_reporter(sink, order, build, for_followers)
+
+
+async def merged(sink: Sink, merged_order: OrderView, primary: OrderView) -> None:
+    """The reporter of a report the desk joined to an incident: whose job it now is."""
+    if merged_order.reporter_id is None or merged_order.reporter_id == primary.reporter_id:
+        return
+    await sink.notify(
+        merged_order.reporter_id,
+        lambda t: Reply(t(MERGED, own=merged_order.number, number=primary.number)),
+    )
 
 
 async def refused(sink: Sink, order: OrderView, reason: str) -> None:
@@ -264,7 +295,10 @@ async def apology(sink: Sink, order: OrderView) -> None:
 
 
 async def auto_confirmed(sink: Sink, order: OrderView) -> None:
-    await tell_reporter(sink, order, lambda t: Reply(t(AUTO_CONFIRMED, number=order.number)))
+    # The merged reporters were never asked to confirm: they heard of the completion already.
+    await tell_reporter(
+        sink, order, lambda t: Reply(t(AUTO_CONFIRMED, number=order.number)), fan_out=False
+    )
 
 
 # --- the job as staff see it ---------------------------------------------------------------------

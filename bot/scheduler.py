@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import notify
-from bot.context import BotConfig
+from bot.context import BotConfig, Outlet
 from bot.desk import (
     JobAct,
     desk_card,
@@ -29,7 +29,6 @@ from bot.desk import (
 )
 from bot.handlers.staff import work_buttons
 from bot.labels import STATUS_LABELS
-from bot.notify import Outlet
 from bot.replies import Button, Reply
 from core import routines
 from core.enums import OrderStatus
