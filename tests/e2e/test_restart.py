@@ -26,6 +26,7 @@ async def test_a_report_survives_a_restart_of_the_bot(
 
     await user.send_text("卫生间灯不亮")
     done = await user.next_message()
+    assert done.buttons, user.transcript()
     await user.press(done.message_id, done.buttons[0][0]["callback_data"])
     day = await user.next_message()
     await user.press(day.message_id, day.buttons[0][0]["callback_data"])
