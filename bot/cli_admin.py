@@ -25,7 +25,7 @@ from bot.settings import Settings
 from core.crypto import mask_phone
 from core.enums import Relation
 from core.errors import DomainError, ImportFailed, NotFound
-from core.services import directory, importer, invitations, people
+from core.services import directory, duty, importer, invitations, people
 from core.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -327,9 +327,30 @@ def staff_list(
     typer.echo(format_table(header, rows), nl=False)
 
 
+def roster_command(
+    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX.")],
+    file: Annotated[Path, typer.Argument(help="CSV: phone,weekday,start,end (e.g. mon, 08:00).")],
+) -> None:
+    """Import the duty roster: who is on duty on which weekday, between which hours.
+
+    Each worker named in the file gets exactly the shifts listed (their old ones are replaced);
+    nobody off duty is offered a job. Any bad row and nothing is written."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {file}: {exc.strerror}") from None
+
+    async def work(uow: UnitOfWork, _settings: Settings) -> int:
+        found = await directory.require_estate(uow, estate)
+        return await duty.import_roster(uow, found.id, data)
+
+    typer.echo(f"{_run(work, Settings())} shifts imported")
+
+
 def mount(app: typer.Typer) -> None:
-    """Adds `import`, `invite` and `staff …` to the main `guanjia` command."""
+    """Adds `import`, `invite`, `roster` and `staff …` to the main `guanjia` command."""
     app.command("import")(import_command)
+    app.command("roster")(roster_command)
     app.command("invite")(invite_command)
     app.add_typer(staff_app, name="staff")
 

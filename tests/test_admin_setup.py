@@ -589,3 +589,21 @@ def test_cli_errors(cli_env: str, tmp_path: Path) -> None:
         result = runner.invoke(admin_app, args)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_cli_roster(cli_env: str, db_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(admin_app, ["import", str(EXAMPLE)]).exit_code == 0
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "phone,weekday,start,end\n13800000001,mon,08:00,17:30\n13800000001,tue,08:00,12:00\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(admin_app, ["roster", "--estate", "BX", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert "2 shifts imported" in result.stdout
+
+    roster.write_text("phone,weekday,start,end\n19999999999,mon,08:00,17:30\n", encoding="utf-8")
+    result = runner.invoke(admin_app, ["roster", "--estate", "BX", str(roster)])
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "nothing was imported" in result.output
