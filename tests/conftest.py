@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dbutil import BACKENDS, temp_database
-from tg_emulator import Emulator
 
 from bot.world import World, running_world
 from core.clock import FakeClock
+from tg_emulator import Emulator
+
+from dbutil import BACKENDS, temp_database
 
 FRAMEWORKS = ["aiogram", "ptb"]
 

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script
-from dbutil import BACKENDS, make_engine, temp_database
 
 from core import migrate
+
+from dbutil import BACKENDS, make_engine, temp_database
 
 
 @pytest.fixture(params=BACKENDS)

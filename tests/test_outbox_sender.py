@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from tg_emulator import Emulator, SimUser
 
 from bot.channels.aiogram_channel import AiogramTransport, make_bot
 from bot.runtime import Runtime, build_runtime
@@ -21,6 +20,7 @@ from core.crypto import new_key
 from core.enums import OutboxStatus
 from core.models import Base, ChatIdentity, OutboxMessage
 from core.services import identities, outbox
+from tg_emulator import Emulator, SimUser
 
 TOKEN = "123456:OUTBOX-test"
 
@@ -82,8 +82,8 @@ async def rig(db_url: str) -> AsyncIterator[Rig]:
             await runtime.close()
 
 
-async def bot_texts(user: SimUser, count: int, timeout: float = 15) -> list[str]:
-    return [(await user.next_message(timeout=timeout)).body for _ in range(count)]
+async def bot_texts(user: SimUser, count: int, wait: float = 15) -> list[str]:
+    return [(await user.next_message(timeout=wait)).body for _ in range(count)]
 
 
 async def test_a_burst_meets_429_and_still_arrives_whole_and_in_order(rig: Rig) -> None:
