@@ -16,7 +16,7 @@ from bot.payloads import Payload
 from bot.replies import Button, Reply
 from core.enums import Role
 from core.i18n import N_, Translator
-from core.services import directory, dispatch, jobs, people
+from core.services import directory, dispatch, incidents, jobs, people
 from core.services.dispatch import DispatchMode
 from core.services.orders import OrderView
 
@@ -33,6 +33,14 @@ class DeskAct(Payload, prefix="dk"):
 class DeskPick(Payload, prefix="dp"):
     order_id: int
     worker_id: int
+
+
+@dataclass(frozen=True)
+class MergeInto(Payload, prefix="mi"):
+    """Join this new public-area report to the incident of an open order (bot/handlers/desk.py)."""
+
+    order_id: int
+    primary_id: int
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,12 @@ async def post_to_desk(
     return len(dispatchers)
 
 
-def desk_card(order: OrderView, headline: str, note: str | None = None):
+def desk_card(
+    order: OrderView,
+    headline: str,
+    note: str | None = None,
+    merge_into: list[incidents.MergeCandidate] | None = None,
+):
     def build(t: Translator) -> Reply:
         lines = [t(headline), *order_lines(t, order)]
         if note:
@@ -80,6 +93,16 @@ def desk_card(order: OrderView, headline: str, note: str | None = None):
                     Button(t.gettext("Post for grabbing"), DeskAct(order.id, "grab")),
                 ],
                 [Button(t.gettext("Not accepted for service"), DeskAct(order.id, "refuse"))],
+                # Other open reports of the same kind of fault: one job for all of them.
+                *[
+                    [
+                        Button(
+                            t.gettext("Merge into {number}", number=c.number),
+                            MergeInto(order.id, c.order_id),
+                        )
+                    ]
+                    for c in merge_into or []
+                ],
             ],
         )
 
@@ -87,8 +110,12 @@ def desk_card(order: OrderView, headline: str, note: str | None = None):
 
 
 async def to_desk(sink: Sink, order: OrderView, headline: str, note: str | None = None) -> None:
+    merge_into = await incidents.merge_candidates(sink.uow, order.id)
     await post_to_desk(
-        sink, order.estate_id, desk_card(order, headline, note), dispatch.desk_for(order.kind)
+        sink,
+        order.estate_id,
+        desk_card(order, headline, note, merge_into),
+        dispatch.desk_for(order.kind),
     )
 
 

@@ -65,4 +65,5 @@ ACTION_LABELS = {
     Action.REMIND: N_("Reminder sent"),
     Action.COLLECT_FEE: N_("Fee collected"),
     Action.REVEAL_PHONE: N_("Phone number viewed by staff"),
+    Action.MERGE: N_("Handled together with other reports of the same fault"),
 }

@@ -49,6 +49,7 @@ class Action(StrEnum):
     REMIND = "remind"  # a time limit passed: the person who owes the next step is reminded
     COLLECT_FEE = "collect_fee"  # who took the fee (worker below the threshold, else supervisor)
     REVEAL_PHONE = "reveal_phone"  # a worker or the desk saw the resident's full phone number
+    MERGE = "merge"  # the desk joined reports of one public-area fault into one incident
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ RULES: dict[Action, Rule] = {
     # A fee once charged is collected whatever happens to the order later (a dispute included).
     Action.COLLECT_FEE: _rule(set(S) - {S.REFUSED, S.CANCELLED}, None, P.ASSIGNEE, P.SUPERVISOR),
     Action.REVEAL_PHONE: _rule(OPEN_STATUSES, None, P.ASSIGNEE, P.DESK),
+    # Checked on both orders of a merge (core/services/incidents.py); the status is unchanged here.
+    Action.MERGE: _rule(OPEN_STATUSES, None, P.DESK),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

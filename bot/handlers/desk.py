@@ -12,17 +12,18 @@ from bot.context import Context
 from bot.desk import (
     DeskAct,
     DeskPick,
+    MergeInto,
     dispatch_automatically,
     post_grab,
     send_job_card,
 )
 from bot.events import Kind
-from bot.notify import dispatched, refused
+from bot.notify import dispatched, merged, refused
 from bot.payloads import Payload
 from bot.replies import Button, Reply
 from bot.routing import Router
 from core.i18n import N_
-from core.services import dispatch, jobs, people
+from core.services import dispatch, incidents, jobs, people
 
 router = Router("desk")
 
@@ -111,6 +112,24 @@ async def on_pick(ctx: Context, payload: DeskPick) -> None:
     await send_job_card(ctx, order)
     await dispatched(ctx, order)
     await _dispatched_note(ctx, order)
+
+
+@router.button(MergeInto)
+async def on_merge(ctx: Context, payload: MergeInto) -> None:
+    """Core checks the presser's desk roles and that both orders can still be merged; a forged
+    or stale press ends in a polite refusal from the pipeline."""
+    done = await incidents.merge_into_incident(
+        ctx.uow, payload.order_id, payload.primary_id, ctx.person_id
+    )
+    await ctx.edit(
+        ctx._(
+            "Order {number} was merged into order {primary}: one job for both; the reporter will "
+            "be told of every step.",
+            number=done.merged.number,
+            primary=done.primary.number,
+        )
+    )
+    await merged(ctx, done.merged, done.primary)
 
 
 async def refuse_with_reason(ctx: Context, order_id: int, reason: str) -> None:

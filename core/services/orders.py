@@ -282,6 +282,10 @@ async def act(
     if action is Action.ESCALATE:
         order.escalated = True
     _record(uow, order, action, actor, before, note)
+    if order.status != before:
+        from core.services import incidents  # incidents builds on this module
+
+        await incidents.follow_primary(uow, order, action, actor, before)
     await uow.flush()
     return await _view(uow, order)
 
