@@ -346,11 +346,24 @@ async def timeline(uow: UnitOfWork, order_id: int) -> list[EventView]:
     return [EventView(r.at, r.actor_id, r.action, r.from_status, r.to_status, r.note) for r in rows]
 
 
+async def _has_event(uow: UnitOfWork, order_id: int, action: Action) -> bool:
+    found = await uow.session.scalar(
+        select(OrderEvent.id)
+        .where(OrderEvent.order_id == order_id, OrderEvent.action == str(action))
+        .limit(1)
+    )
+    return found is not None
+
+
 async def set_window(
     uow: UnitOfWork, order_id: int, start: datetime, end: datetime, actor: Actor, note: str | None
 ) -> OrderView:
+    """Sets the appointment; moving one already set (or work under way) is a reschedule."""
     order = await _load(uow, order_id)
-    action = Action.APPOINT if order.status == OrderStatus.ACCEPTED else Action.RESCHEDULE
+    first = order.status == OrderStatus.ACCEPTED and not await _has_event(
+        uow, order_id, Action.APPOINT
+    )
+    action = Action.APPOINT if first else Action.RESCHEDULE
     view = await act(uow, order_id, action, actor, note)
     await uow.session.execute(
         update(Order).where(Order.id == order_id).values(window_start=start, window_end=end)
