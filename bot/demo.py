@@ -83,7 +83,15 @@ class Narrator:
                 print(f"  🤖 ✎ {entry.body}".replace("\n", "\n     "))
 
 
+# What the resident types, in the script they write.
+SCRIPTS = {
+    "zh-hans": ("赵先生", "厨房水管漏水了，水槽下面一直在滴水"),
+    "zh-hant": ("趙先生", "廚房水管漏水了，水槽下面一直在滴水"),
+}
+
+
 async def resident_reports_a_leak(world: World, language_code: str, title: str) -> Narrator:
+    name, leak = SCRIPTS[language_code]
     print(f"\n====== {title} ======")
     code = await world.invitation("1栋", "101")
     print(
@@ -91,13 +99,13 @@ async def resident_reports_a_leak(world: World, language_code: str, title: str) 
         f"https://t.me/{world.core.config.bot_username}?start={code})"
     )
     person = Narrator(
-        world.emulator.create_user(first_name="赵", language_code=language_code), "赵先生"
+        world.emulator.create_user(first_name=name[0], language_code=language_code), name
     )
     await person.say(f"/start {code}")
     await person.tap((0, 0))  # report a repair
     await person.tap((0, 0))  # in my home
     await person.tap((0, 0))  # water
-    await person.say("厨房水管漏水了，水槽下面一直在滴水")
+    await person.say(leak)
     await person.tap((0, 0))  # done
     await person.tap((0, 0))  # the first day offered
     await person.tap((0, 0))  # the first slot
