@@ -45,10 +45,6 @@ class UnitOfWork:
         finally:
             await session.close()
 
-    def separate_session(self) -> AsyncSession:
-        """A session outside this unit of work, for a short transaction of its own."""
-        return self._sessions()
-
     async def commit(self) -> None:
         await self.session.commit()
 

@@ -106,19 +106,12 @@ class NewOrder:
 async def _next_number(uow: UnitOfWork, estate: Estate) -> str:
     """`BX-20261123-0007`: the estate's code, its local date, the day's sequence.
 
-    One atomic upsert, so two orders registered at the same moment never share a number. On
-    PostgreSQL it commits in a short transaction of its own, so that no registration holds the
-    day's counter row while the rest of its work runs (a registration that then rolls back leaves
-    a harmless gap). SQLite has one writer at a time anyway, and a second transaction would wait
-    for this one's lock, so there it stays in the unit of work.
+    One atomic upsert, so two orders registered at the same moment never share a number. It runs
+    in the registration's own transaction: a second connection per registration could exhaust
+    the pool under load (every registration holding one connection and waiting for another).
     """
     day = uow.clock.now().astimezone(ZoneInfo(estate.timezone)).date()
-    if uow.dialect != "postgresql":
-        return _format_number(estate, day, await _bump_counter(uow.session, estate.id, day))
-    async with uow.separate_session() as session:
-        sequence = await _bump_counter(session, estate.id, day)
-        await session.commit()
-    return _format_number(estate, day, sequence)
+    return _format_number(estate, day, await _bump_counter(uow.session, estate.id, day))
 
 
 async def _bump_counter(session: AsyncSession, estate_id: int, day: date) -> int:
