@@ -56,11 +56,22 @@ class World:
                 await task
         self.tasks.clear()
 
+    async def started(self, seconds: float = 10) -> None:
+        """Until the bot has made its start: the scheduler's catch-up done (this morning's
+        digest, under a test's clock), so that nothing of the start comes mid-conversation."""
+        for _ in range(int(seconds / 0.02)):
+            scheduler = self.core.scheduler
+            if scheduler is not None and scheduler.started.is_set():
+                return
+            await asyncio.sleep(0.02)
+        raise TimeoutError("the bot did not start")
+
     async def restart_bot(self) -> None:
         """Stops the bot and starts a new one on the same database: nothing in memory survives."""
         await self.stop_bot()
         self.core = Core.build(self.runtime)
         self.start_bot()
+        await self.started()
 
     @property
     def uow(self):
@@ -170,6 +181,7 @@ async def running_world(
     try:
         await _prepare_database(runtime)
         world.start_bot()
+        await world.started()
         yield world
     finally:
         await world.stop_bot()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+
 from bot.world import World
 from core.i18n import in_simplified
 from core.services import identities
@@ -22,6 +25,15 @@ def button(message: TranscriptMessage, *texts: str) -> str:
 async def tap(user: SimUser, message: TranscriptMessage, *texts: str) -> TranscriptMessage:
     await user.press(message.message_id, button(message, *texts))
     return await user.next_message()
+
+
+async def edit_by(user: SimUser, message_id: int, press: Awaitable[object]) -> TranscriptMessage:
+    """The message as a press edits it. The edit and the answer to the press travel apart, so
+    the edit may come first: the wait starts before the press."""
+    edited = asyncio.ensure_future(user.wait_edit(message_id))
+    await asyncio.sleep(0)  # the wait has seen the message as it was
+    await press
+    return await edited
 
 
 async def forge_press(world: World, user: SimUser, message_id: int, data: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from resident_steps import button, forge_press, person_of, tap
+from resident_steps import button, edit_by, forge_press, person_of, tap
 
 from bot.world import World
 from core.enums import Role
@@ -83,8 +83,7 @@ async def test_desk_approves_a_request(world: World, language_code: str, expect)
     async with world.uow as uow:
         assert await residents.homes_of(uow, person_id) == []
 
-    await dispatcher.press(card.message_id, approve)
-    decided = await dispatcher.wait_edit(card.message_id)
+    decided = await edit_by(dispatcher, card.message_id, dispatcher.press(card.message_id, approve))
     assert "139" not in decided.body
     told = await user.next_message()
     assert expect["bound"] in told.body
@@ -105,8 +104,8 @@ async def test_desk_rejects_and_resident_is_told(world: World, language_code: st
     told = await user.next_message()
     assert "管理处" in told.body or "管理處" in told.body
     # A late press of the same card (another dispatcher's copy): already decided, no change.
-    await forge_press(world, dispatcher, card.message_id, button(card, "批准"))
-    late = await dispatcher.wait_edit(card.message_id)
+    late_press = forge_press(world, dispatcher, card.message_id, button(card, "批准"))
+    late = await edit_by(dispatcher, card.message_id, late_press)
     assert "已处理" in late.body or "已處理" in late.body
     async with world.uow as uow:
         assert await residents.homes_of(uow, await person_of(world, user)) == []

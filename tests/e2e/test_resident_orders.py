@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from resident_steps import forge_press, person_of, start_repair, tap
+from resident_steps import edit_by, forge_press, person_of, start_repair, tap
 
 from bot.world import World
 from core.enums import OrderStatus
@@ -44,8 +44,8 @@ async def test_note_photo_and_cancel(world: World, language_code, expect) -> Non
     card = await tap(user, added, "完成")
     assert "下午三点后家里有人" in card.body
     confirm = await tap(user, card, expect["cancel"])
-    await user.press(confirm.message_id, confirm.buttons[0][0]["callback_data"])
-    done = await user.wait_edit(confirm.message_id)
+    press = user.press(confirm.message_id, confirm.buttons[0][0]["callback_data"])
+    done = await edit_by(user, confirm.message_id, press)
     assert "BX-" in done.body
     async with world.uow as uow:
         [order] = await orders.of_reporter(uow, await person_of(world, user))

@@ -5,7 +5,6 @@ end-of-day question and reports the answers to the supervisor."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,14 +42,9 @@ LANGS = pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])
 
 
 async def tick(world: World) -> None:
-    """The scheduler's own tick, as APScheduler would call it (a restarted bot builds its
-    scheduler as it starts, so wait for it)."""
-    for _ in range(100):
-        if world.core.scheduler is not None:
-            break
-        await asyncio.sleep(0.05)
+    """The scheduler's own tick, as APScheduler would call it (the world hands the bot over
+    once its start, with the catch-up, is done)."""
     assert world.core.scheduler is not None, "the bot runs no scheduler"
-    await asyncio.wait_for(world.core.scheduler.started.wait(), 5)
     await world.core.scheduler.tick()
 
 
