@@ -64,7 +64,7 @@ class Core:
             group_per_minute=settings.group_per_minute,
         )
         sender = OutboxSender(self.runtime.uow_factory, transport, rates)
-        self.pipeline.on_outbox = sender.wake
+        self.pipeline.sender = sender
         return sender
 
     def background_loops(self, sender: OutboxSender) -> dict[str, Callable[[], Awaitable[None]]]:

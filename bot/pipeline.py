@@ -1,16 +1,19 @@
 """From a neutral inbound event to handled and committed, the same for every front end.
 
 begin: de-duplicate by update id, open the unit of work, know the person, their roles, language
-and dialog. route: the routers in their fixed order. finish: save the dialog, commit, wake the
-sender. fail: roll back and give a polite answer; domain errors say why, bugs are logged.
+and dialog. route: the routers in their fixed order. finish: save the dialog, commit, hand the
+answers to the sender. fail: roll back and give a polite answer; domain errors say why, bugs are
+logged. A database connection lost under the handling is not the person's problem: the update is
+handled once more on a fresh connection.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.context import BotConfig, Context, translator_for
 from bot.events import Inbound, Kind
@@ -18,11 +21,15 @@ from bot.labels import STATUS_LABELS
 from bot.payloads import InvalidPayload, Payload
 from bot.routing import Router
 from core.clock import Clock
+from core.db import is_disconnect
 from core.enums import OrderStatus, Role
 from core.errors import DomainError
 from core.i18n import N_
-from core.services import conversations, greetings, identities, outbox, people, updates
+from core.services import arrival, conversations, greetings, identities, outbox, updates
 from core.uow import UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from bot.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
@@ -51,38 +58,56 @@ class Pipeline:
         uow_factory: UnitOfWorkFactory,
         routers: Sequence[Router],
         config: BotConfig,
-        on_outbox: Callable[[], None] = lambda: None,
         wall_clock: Clock | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.routers = list(routers)
         self.config = config
-        self.on_outbox = on_outbox
+        # Set when a front end starts sending: the answers are handed to it after each commit.
+        self.sender: OutboxSender | None = None
         # Queueing happens in real time: how late an answer is never depends on the domain clock,
         # which tests (and a replay) move at will.
         self.wall_clock = wall_clock or Clock()
 
     async def process(self, inbound: Inbound) -> Handled:
         """The whole pipeline in one call (what a front end without middleware uses)."""
-        try:
-            async with self.uow_factory() as uow:
-                ctx = await self.begin(uow, inbound)
-                if ctx is None:
-                    return Handled(duplicate=True)
-                await self.route(ctx)
-                await self.finish(ctx)
-                return Handled(ctx.toast)
-        except Exception as exc:
-            return await self.fail(inbound, exc)
+        return await self.handle(inbound, self.route)
+
+    async def handle(self, inbound: Inbound, run: Callable[[Context], Awaitable[Any]]) -> Handled:
+        """begin, `run` (the routers, however the front end calls them), finish; or fail."""
+        for attempt in (1, 2):
+            try:
+                async with self.uow_factory() as uow:
+                    ctx = await self.begin(uow, inbound)
+                    if ctx is None:
+                        return Handled(duplicate=True)
+                    await run(ctx)
+                    await self.finish(ctx)
+                    return Handled(ctx.toast)
+            except Exception as exc:
+                # Lost under the statement: nothing was committed (or, lost under COMMIT, it
+                # was, and the update is then a duplicate that the second try sees).
+                if attempt == 1 and is_disconnect(exc):
+                    log.warning("database connection lost; handling update %s again", exc)
+                    continue
+                return await self.fail(inbound, exc)
+        raise AssertionError("unreachable")
 
     async def begin(self, uow: UnitOfWork, inbound: Inbound) -> Context | None:
         """None when this update was handled before (Telegram delivers at least once)."""
-        if not await updates.claim(uow, inbound.platform, inbound.bot_id, inbound.update_id):
-            return None
-        identity = await identities.touch(
-            uow, inbound.platform, inbound.user_id, inbound.chat_id, inbound.language_code
+        arrived = await arrival.arrive(
+            uow,
+            inbound.platform,
+            inbound.bot_id,
+            inbound.update_id,
+            inbound.user_id,
+            inbound.chat_id,
+            inbound.language_code,
         )
-        roles = await people.roles_of(uow, identity.person_id)
+        if arrived is None:
+            return None
+        self._lease_answers(uow)
+        identity, roles = arrived.identity, arrived.roles
         ctx = Context(
             uow=uow,
             inbound=inbound,
@@ -90,7 +115,7 @@ class Pipeline:
             roles=roles,
             t=translator_for(identity, self.config),
             config=self.config,
-            state=await conversations.load(uow, identity.id),
+            state=arrived.state,
         )
         if self.wall_clock.now() - inbound.sent_at > LATE_AFTER:
             ctx.prefaces.append(ctx._(LATE_APOLOGY))
@@ -118,10 +143,21 @@ class Pipeline:
                 await conversations.clear(ctx.uow, ctx.identity.id)
             else:
                 await conversations.save(ctx.uow, ctx.identity.id, ctx.state)
-        wrote = outbox.written(ctx.uow)
-        await ctx.uow.commit()
-        if wrote:  # at once: the answer leaves as soon as it is committed
-            self.on_outbox()
+        await self._commit(ctx.uow)
+
+    def _lease_answers(self, uow: UnitOfWork) -> None:
+        if self.sender is not None:
+            outbox.lease_to_writer(uow, self.sender.writer_lease())
+
+    async def _commit(self, uow: UnitOfWork) -> None:
+        lease = outbox.writer_lease(uow)
+        left_to_claims = outbox.written(uow)
+        await uow.commit()
+        if self.sender is not None:  # at once: the answer leaves as soon as it is committed
+            if lease is not None:
+                self.sender.hand_over(lease, left_to_claims)
+            elif left_to_claims:
+                self.sender.wake()
 
     async def fail(self, inbound: Inbound, exc: Exception) -> Handled:
         """Rolls back what the handler did; records the update and answers politely instead."""
@@ -134,6 +170,7 @@ class Pipeline:
             identity = await identities.touch(
                 uow, inbound.platform, inbound.user_id, inbound.chat_id, inbound.language_code
             )
+            self._lease_answers(uow)
             t = translator_for(identity, self.config)
             if isinstance(exc, InvalidPayload):
                 text = t(STALE_BUTTON)
@@ -147,6 +184,5 @@ class Pipeline:
                 text = t(SOMETHING_WRONG)
             ctx = Context(uow, inbound, identity, frozenset(), t, self.config)
             await ctx.reply(text)
-            await uow.commit()
-        self.on_outbox()
+            await self._commit(uow)
         return Handled(toast=text[:200] if inbound.kind is Kind.BUTTON else None)

@@ -1,11 +1,20 @@
-"""Engine and session factory for SQLite (aiosqlite, the embedded default) and PostgreSQL."""
+"""Engine and session factory for SQLite (aiosqlite, the embedded default) and PostgreSQL.
+
+No pre-ping on checkout: it cost a round trip per unit of work, a third of an update's. A
+connection that died meanwhile (the server restarted, a proxy dropped it) fails on first use
+instead; SQLAlchemy then invalidates the pool, and callers that must not lose work retry once
+(`is_disconnect`). Connections are recycled after half an hour so that idle timeouts in between
+rarely get the chance.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 
@@ -14,10 +23,19 @@ def is_sqlite(url: str) -> bool:
 
 
 SCHEMA_PARAM = "schema"
+RECYCLE_SECONDS = 1800
+
+
+def json_dumps(value: Any) -> str:
+    # orjson: several times faster than the standard library on the dialog and outbox payloads
+    # every update writes, and it writes Chinese as UTF-8 rather than \u escapes.
+    return orjson.dumps(value).decode()
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; on PostgreSQL `?schema=NAME` in the URL becomes the search_path."""
+    kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -39,8 +57,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args = kwargs.setdefault("connect_args", {})
         connect_args.setdefault("server_settings", {})["search_path"] = schema
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
     return create_async_engine(url, **kwargs)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The database connection was lost under this statement: nothing of the transaction was
+    committed, the pool has let the connection go, and the work may simply be done again."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:

@@ -6,19 +6,27 @@ several senders share the work with FOR UPDATE SKIP LOCKED. Messages to one chat
 
 Leases and retries are wall-clock matters (Telegram's retry_after is in real seconds), so the
 sender passes its own `now`; a new message has no `not_before` and is due at once.
+
+The writer's lease: a unit of work that will deliver its own messages right after it commits (the
+handling of an update: its answer should not wait for a sender to claim it) carries a
+`WriterLease`. Its messages are written already leased to it, unless their chat has an earlier
+message still pending that this process does not hold (waiting out a 429, leased by another
+sender): then they wait their turn like any other. If the writer dies before sending, the lease
+runs out and a sender takes them, as after a sender's own crash.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.orm import aliased
 
 from core.enums import OutboxKind, OutboxStatus
-from core.models import ChatIdentity, OutboxMessage
+from core.models import ChatIdentity, OutboxMessage, UTCDateTime
 from core.services import identities
 from core.uow import UnitOfWork
 
@@ -37,6 +45,40 @@ class OutboxItem:
     attempts: int
 
 
+@dataclass
+class WriterLease:
+    """Set on a unit of work whose writer delivers its own messages after committing.
+
+    `owned(chat_id)`: the ids of that chat's messages this process already holds (sending, or
+    sent and not yet recorded); they are its own queue, not an earlier message to wait for.
+    At most `limit` messages are leased; more (a notice to many) go the sender's way.
+    """
+
+    until: datetime
+    owned: Callable[[int], Collection[int]] = lambda _chat_id: ()
+    limit: int = 10
+    items: list[OutboxItem] = field(default_factory=list)
+    chats_in_line: dict[int, bool] = field(default_factory=dict)  # chat → leased or not
+    waiting_chats: set[int] = field(default_factory=set)  # chats with messages left to a sender
+
+
+_WRITTEN = "outbox_written"
+_LEASE = "outbox_writer_lease"
+
+
+def lease_to_writer(uow: UnitOfWork, lease: WriterLease) -> None:
+    uow.session.info[_LEASE] = lease
+
+
+def writer_lease(uow: UnitOfWork) -> WriterLease | None:
+    return uow.session.info.get(_LEASE)
+
+
+def written(uow: UnitOfWork) -> bool:
+    """Whether this unit of work put anything in the outbox for a sender to claim."""
+    return bool(uow.session.info.get(_WRITTEN))
+
+
 async def enqueue(
     uow: UnitOfWork,
     chat_id: int,
@@ -47,32 +89,62 @@ async def enqueue(
     target_message_id: int | None = None,
     paid_broadcast: bool = False,
 ) -> int:
-    now = uow.clock.now()
-    row = OutboxMessage(
-        chat_id=chat_id,
-        identity_id=identity_id,
-        kind=kind,
-        payload=payload,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        not_before=None,
-        created_at=now,
-        target_outbox_id=target_outbox_id,
-        target_message_id=target_message_id,
-        paid_broadcast=paid_broadcast,
-    )
-    uow.add(row)
-    await uow.flush()
-    uow.session.info[_WRITTEN] = True
+    """Writes one message in one statement. Under a writer's lease, the first message of a chat
+    also asks, in that statement, whether the chat has an earlier message waiting."""
+    values: dict[str, Any] = {
+        "chat_id": chat_id,
+        "identity_id": identity_id,
+        "kind": kind,
+        "payload": payload,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "not_before": None,
+        "created_at": uow.clock.now(),
+        "target_outbox_id": target_outbox_id,
+        "target_message_id": target_message_id,
+        "paid_broadcast": paid_broadcast,
+    }
+    lease = writer_lease(uow)
+    if lease is not None and target_outbox_id is None and len(lease.items) < lease.limit:
+        in_line = lease.chats_in_line.get(chat_id)
+        if in_line is None:
+            earlier = exists().where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.id.not_in(list(lease.owned(chat_id))),
+            )
+            until = literal(lease.until, UTCDateTime())
+            values["not_before"] = case((earlier, null()), else_=until)
+            values["attempts"] = case((earlier, 0), else_=1)
+        elif in_line:
+            values["not_before"], values["attempts"] = lease.until, 1
+    row = (
+        await uow.session.execute(
+            insert(OutboxMessage)
+            .values(values)
+            .returning(OutboxMessage.id, OutboxMessage.not_before)
+        )
+    ).one()
+    leased = row.not_before is not None
+    if lease is not None:
+        lease.chats_in_line.setdefault(chat_id, leased)
+    if leased and lease is not None:
+        lease.items.append(
+            OutboxItem(
+                id=row.id,
+                chat_id=chat_id,
+                kind=OutboxKind(kind),
+                payload=payload,
+                target_message_id=target_message_id,
+                paid_broadcast=paid_broadcast,
+                attempts=1,
+            )
+        )
+    else:
+        uow.session.info[_WRITTEN] = True
+        if lease is not None:
+            lease.waiting_chats.add(chat_id)
     return row.id
-
-
-_WRITTEN = "outbox_written"
-
-
-def written(uow: UnitOfWork) -> bool:
-    """Whether this unit of work put anything in the outbox (the sender needs waking)."""
-    return bool(uow.session.info.get(_WRITTEN))
 
 
 async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:

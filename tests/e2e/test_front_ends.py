@@ -34,12 +34,33 @@ LANGUAGES = ["zh-hans", "zh-hant"]
 async def _queue(
     world: World, chat_id: int, *payloads: dict[str, Any], kind: OutboxKind = OutboxKind.SEND
 ) -> list[int]:
-    """Messages for a chat put in the outbox, as a handler's ctx.reply would; their ids."""
+    """Messages for a chat put in the outbox, as a routine's notice would; their ids.
+
+    Once the chat's earlier answers are recorded as sent: until then a claim leaves the chat's
+    later messages waiting, and they would go at the sender's next idle look, up to a second
+    later than this test's patience."""
+    await _no_answer_pending(world, chat_id)
     async with world.uow as uow:
         ids = [await outbox.enqueue(uow, chat_id, payload, kind=kind) for payload in payloads]
         await uow.commit()
-    world.core.pipeline.on_outbox()  # the sender's wake-up
+    assert world.core.pipeline.sender is not None
+    world.core.pipeline.sender.wake()
     return ids
+
+
+async def _no_answer_pending(world: World, chat_id: int) -> None:
+    for _ in range(100):
+        async with world.uow as uow:
+            pending = await uow.session.scalar(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+            )
+        if pending is None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the chat's earlier answers were never recorded")
 
 
 async def _settled(world: World, ids: list[int]) -> list[str]:
