@@ -11,6 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
+import orjson
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -44,13 +45,20 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.pipeline import Handled, Pipeline
 from bot.sender import Delivery
+from core.db import json_dumps
 from core.services.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
 
 def make_bot(token: str, api_base: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+    # orjson: aiogram encodes every keyboard and decodes every answer as JSON, and with the
+    # standard library that was a tenth of the bot's time (bench/RESULTS.md).
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(api_base.rstrip("/")),
+        json_loads=orjson.loads,
+        json_dumps=json_dumps,
+    )
     return Bot(token=token, session=session)
 
 
@@ -76,18 +84,12 @@ class PipelineMiddleware(BaseMiddleware):
     async def _handle(
         self, handler: Any, event: Update, data: dict[str, Any], inbound: Inbound
     ) -> Handled:
-        try:
-            async with self.pipeline.uow_factory() as uow:
-                ctx = await self.pipeline.begin(uow, inbound)
-                if ctx is None:
-                    return Handled(duplicate=True)
-                data["ctx"] = ctx
-                data["payload"] = self.pipeline.decode_payload(ctx)
-                await handler(event, data)
-                await self.pipeline.finish(ctx)
-                return Handled(ctx.toast)
-        except Exception as exc:
-            return await self.pipeline.fail(inbound, exc)
+        async def role_routers(ctx: Context) -> None:
+            data["ctx"] = ctx
+            data["payload"] = self.pipeline.decode_payload(ctx)
+            await handler(event, data)
+
+        return await self.pipeline.handle(inbound, role_routers)
 
 
 async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
@@ -101,7 +103,8 @@ async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
 def _role_router(neutral: routing.Router) -> Router:
     router = Router(name=neutral.name)
 
-    def allowed(event: TelegramObject, ctx: Context) -> bool:
+    # A coroutine on purpose: aiogram runs a plain function filter in a worker thread.
+    async def allowed(event: TelegramObject, ctx: Context) -> bool:
         return neutral.allows(ctx)
 
     async def handle(event: TelegramObject, ctx: Context, payload: Any) -> Any:
@@ -113,7 +116,8 @@ def _role_router(neutral: routing.Router) -> Router:
 
 
 def build_dispatcher(pipeline: Pipeline) -> Dispatcher:
-    dispatcher = Dispatcher()
+    # No aiogram FSM: dialogs keep their state in the database (its default storage is memory).
+    dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(PipelineMiddleware(pipeline))
     for neutral in pipeline.routers:
         dispatcher.include_router(_role_router(neutral))
