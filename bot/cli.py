@@ -33,7 +33,7 @@ def run(
 ) -> None:
     """Run the bot (long polling, or a webhook behind a secret token)."""
     from bot.app import Core, run_aiogram
-    from bot.runtime import build_runtime
+    from bot.runtime import build_runtime, freeze_startup_heap
 
     overrides = {k: v for k, v in {"api_base": api_base, "framework": framework}.items() if v}
     settings = Settings(**overrides)  # type: ignore[arg-type]
@@ -49,9 +49,13 @@ def run(
             if settings.framework == "ptb":
                 from bot.channels.ptb_channel import run_ptb
 
-                await run_ptb(core, token, settings.api_base, webhook)
+                runner = run_ptb(core, token, settings.api_base, webhook)
             else:
-                await run_aiogram(core, token, settings.api_base, webhook)
+                from bot.channels import aiogram_channel  # noqa: F401 - imported before the freeze
+
+                runner = run_aiogram(core, token, settings.api_base, webhook)
+            freeze_startup_heap()
+            await runner
         finally:
             await runtime.close()
 
