@@ -137,23 +137,24 @@ async def _load(uow: UnitOfWork, order_id: int) -> Order:
     return order
 
 
-async def _view(uow: UnitOfWork, order: Order) -> OrderView:
-    category = await uow.session.get(Category, order.category_id) if order.category_id else None
-    unit_label = None
-    if order.unit_id is not None:
-        unit = await uow.session.get_one(Unit, order.unit_id)
-        building = await uow.session.get_one(Building, unit.building_id)
-        unit_label = f"{building.name} {unit.number}"
+async def _view(
+    uow: UnitOfWork, order: Order, attachments: tuple[Attachment, ...] | None = None
+) -> OrderView:
+    """`attachments`: the order's files when the caller has them (a new order), else they are
+    those loaded with the order (`_load`)."""
+    labels = await _labels(uow, order.category_id, order.unit_id)
+    if attachments is None:
+        attachments = tuple(Attachment(a.kind, a.file_ref, a.stage) for a in order.attachments)
     return OrderView(
         id=order.id,
         number=order.number,
         estate_id=order.estate_id,
         kind=OrderKind(order.kind),
         category_id=order.category_id,
-        category_hans=category.name_hans if category else None,
-        category_hant=category.name_hant if category else None,
+        category_hans=labels.category_hans,
+        category_hant=labels.category_hant,
         unit_id=order.unit_id,
-        unit_label=unit_label,
+        unit_label=labels.unit_label,
         place=order.place,
         description=order.description,
         window_start=order.window_start,
@@ -164,7 +165,7 @@ async def _view(uow: UnitOfWork, order: Order) -> OrderView:
         assignee_id=order.assignee_id,
         created_at=order.created_at,
         due_at=order.due_at,
-        attachments=tuple(Attachment(a.kind, a.file_ref, a.stage) for a in order.attachments),
+        attachments=attachments,
         wants_phone_callback=order.wants_phone_callback,
         fee=order.fee,
         team_id=order.team_id,
@@ -174,6 +175,35 @@ async def _view(uow: UnitOfWork, order: Order) -> OrderView:
         overdue_stage=order.overdue_stage or 0,
         escalated=order.escalated,
     )
+
+
+@dataclass(frozen=True)
+class _Labels:
+    category_hans: str | None = None
+    category_hant: str | None = None
+    unit_label: str | None = None
+
+
+async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None) -> _Labels:
+    """The category's names and the unit's "building number" label, in one statement."""
+    if category_id is None and unit_id is None:
+        return _Labels()
+    category = select(Category).where(Category.id == category_id)
+    home = (
+        select(Building.name + " " + Unit.number)
+        .select_from(Unit)
+        .join(Building, Building.id == Unit.building_id)
+    )
+    row = (
+        await uow.session.execute(
+            select(
+                category.with_only_columns(Category.name_hans).scalar_subquery(),
+                category.with_only_columns(Category.name_hant).scalar_subquery(),
+                home.where(Unit.id == unit_id).scalar_subquery(),
+            )
+        )
+    ).one()
+    return _Labels(*row)
 
 
 def _record(
@@ -248,7 +278,7 @@ async def register(uow: UnitOfWork, new: NewOrder, actor: Actor) -> OrderView:
         )
     _record(uow, order, Action.REGISTER, actor, None)
     await uow.flush()
-    return await _view(uow, await _load(uow, order.id))
+    return await _view(uow, order, new.attachments)
 
 
 async def act(
