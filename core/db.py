@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,5 +68,33 @@ def is_disconnect(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
+class UnitSession(Session):
+    """A session that holds every row it has loaded or added until it closes.
+
+    SQLAlchemy's identity map keeps rows only weakly: once a service let go of the estate or the
+    order it read, the next service's `session.get` read it again. A unit of work lives for one
+    update or one job, so holding its rows costs little and saves those statements (the
+    strong-reference recipe of SQLAlchemy's "Session Referencing Behavior").
+    """
+
+
+@event.listens_for(UnitSession, "pending_to_persistent")
+@event.listens_for(UnitSession, "deleted_to_persistent")
+@event.listens_for(UnitSession, "detached_to_persistent")
+@event.listens_for(UnitSession, "loaded_as_persistent")
+def _hold(session: Session, instance: object) -> None:
+    session.info.setdefault(_HELD, set()).add(instance)
+
+
+@event.listens_for(UnitSession, "persistent_to_detached")
+@event.listens_for(UnitSession, "persistent_to_deleted")
+@event.listens_for(UnitSession, "persistent_to_transient")
+def _let_go(session: Session, instance: object) -> None:
+    session.info.get(_HELD, set()).discard(instance)
+
+
+_HELD = "held_rows"
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=UnitSession)

@@ -216,7 +216,7 @@ async def overdue_orders(uow: UnitOfWork, limit: int = 200) -> list[int]:
 
 
 async def _lock(uow: UnitOfWork, order_id: int) -> Order | None:
-    query = select(Order).where(Order.id == order_id)
+    query = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
     if uow.session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # another sweeper has it: leave it
     return await uow.session.scalar(query)

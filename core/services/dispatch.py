@@ -325,7 +325,8 @@ async def auto_pick(uow: UnitOfWork, order_id: int, exclude: set[int] | None = N
 
 
 async def _order(uow: UnitOfWork, order_id: int) -> Order:
-    query = select(Order).where(Order.id == order_id)
+    # populate_existing: a row this unit of work already holds is read afresh under the lock.
+    query = select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
     if uow.session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
     order = await uow.session.scalar(query)
