@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -61,13 +62,31 @@ async def load(uow: UnitOfWork, identity_id: int) -> DialogState | None:
 
 
 async def save(uow: UnitOfWork, identity_id: int, state: DialogState) -> None:
-    insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
-    values = {"dialog": state.dialog, "step": state.step, "data": state.data}
-    values["updated_at"] = uow.clock.now()
     await uow.session.execute(
-        insert(ConversationState)
-        .values(identity_id=identity_id, **values)
-        .on_conflict_do_update(index_elements=[ConversationState.identity_id], set_=values)
+        _upsert(uow.dialect),
+        {
+            "c_identity_id": identity_id,
+            "c_dialog": state.dialog,
+            "c_step": state.step,
+            "c_data": state.data,
+            "c_updated_at": uow.clock.now(),
+        },
+    )
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """Built once per dialect, on the table, with parameters named apart from the columns."""
+    table = ConversationState.__table__
+    values = {
+        column: bindparam(f"c_{column}", type_=table.c[column].type)
+        for column in ("dialog", "step", "data", "updated_at")
+    }
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .values(identity_id=bindparam("c_identity_id"), **values)
+        .on_conflict_do_update(index_elements=[table.c.identity_id], set_=values)
     )
 
 

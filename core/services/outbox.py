@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, literal, null, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, null, or_, select, update
 from sqlalchemy.orm import aliased
 
 from core.enums import OutboxKind, OutboxStatus
@@ -91,40 +92,29 @@ async def enqueue(
 ) -> int:
     """Writes one message in one statement. Under a writer's lease, the first message of a chat
     also asks, in that statement, whether the chat has an earlier message waiting."""
-    values: dict[str, Any] = {
-        "chat_id": chat_id,
-        "identity_id": identity_id,
-        "kind": kind,
-        "payload": payload,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "not_before": None,
-        "created_at": uow.clock.now(),
-        "target_outbox_id": target_outbox_id,
-        "target_message_id": target_message_id,
-        "paid_broadcast": paid_broadcast,
+    params: dict[str, Any] = {
+        "v_chat_id": chat_id,
+        "v_identity_id": identity_id,
+        "v_kind": kind,
+        "v_payload": payload,
+        "v_created_at": uow.clock.now(),
+        "v_target_outbox_id": target_outbox_id,
+        "v_target_message_id": target_message_id,
+        "v_paid_broadcast": paid_broadcast,
+        "v_not_before": None,
+        "v_attempts": 0,
     }
+    statement = _insert()
     lease = writer_lease(uow)
     if lease is not None and target_outbox_id is None and len(lease.items) < lease.limit:
         in_line = lease.chats_in_line.get(chat_id)
         if in_line is None:
-            earlier = exists().where(
-                OutboxMessage.chat_id == chat_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.id.not_in(list(lease.owned(chat_id))),
-            )
-            until = literal(lease.until, UTCDateTime())
-            values["not_before"] = case((earlier, null()), else_=until)
-            values["attempts"] = case((earlier, 0), else_=1)
+            statement = _insert_asking_for_earlier()
+            params["v_owned"] = list(lease.owned(chat_id))
+            params["v_until"] = lease.until
         elif in_line:
-            values["not_before"], values["attempts"] = lease.until, 1
-    row = (
-        await uow.session.execute(
-            insert(OutboxMessage)
-            .values(values)
-            .returning(OutboxMessage.id, OutboxMessage.not_before)
-        )
-    ).one()
+            params["v_not_before"], params["v_attempts"] = lease.until, 1
+    row = (await uow.session.execute(statement, params)).one()
     leased = row.not_before is not None
     if lease is not None:
         lease.chats_in_line.setdefault(chat_id, leased)
@@ -145,6 +135,50 @@ async def enqueue(
         if lease is not None:
             lease.waiting_chats.add(chat_id)
     return row.id
+
+
+# The statements of enqueue, built once (building one anew cost more than sending it): on the
+# table, with parameters named apart from the columns.
+_TABLE = OutboxMessage.__table__
+
+
+def _param(column: str) -> Any:
+    return bindparam(f"v_{column}", type_=_TABLE.c[column].type)
+
+
+def _values(not_before: Any, attempts: Any) -> dict[str, Any]:
+    columns = (
+        "chat_id",
+        "identity_id",
+        "kind",
+        "payload",
+        "created_at",
+        "target_outbox_id",
+        "target_message_id",
+        "paid_broadcast",
+    )
+    values = {column: _param(column) for column in columns}
+    values.update(status=OutboxStatus.PENDING.value, not_before=not_before, attempts=attempts)
+    return values
+
+
+@cache
+def _insert() -> Any:
+    values = _values(_param("not_before"), _param("attempts"))
+    return insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.not_before)
+
+
+@cache
+def _insert_asking_for_earlier() -> Any:
+    """Leased to the writer unless the chat has a pending message this process does not hold."""
+    earlier = exists().where(
+        _TABLE.c.chat_id == bindparam("v_chat_id"),
+        _TABLE.c.status == OutboxStatus.PENDING.value,
+        _TABLE.c.id.not_in(bindparam("v_owned", expanding=True)),
+    )
+    until = bindparam("v_until", type_=UTCDateTime())
+    values = _values(case((earlier, null()), else_=until), case((earlier, 0), else_=1))
+    return insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.not_before)
 
 
 async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:
@@ -243,17 +277,25 @@ async def mark_all_sent(uow: UnitOfWork, sent: list[tuple[int, int | None]], now
     """Records a batch as sent in one statement (executed once per row, in one round trip)."""
     if sent:
         await uow.session.execute(
-            update(OutboxMessage),
+            _mark_sent(),
             [
-                {
-                    "id": item_id,
-                    "status": OutboxStatus.SENT,
-                    "sent_at": now,
-                    "sent_message_id": message_id,
-                }
+                {"s_id": item_id, "s_at": now, "s_message_id": message_id}
                 for item_id, message_id in sent
             ],
         )
+
+
+@cache
+def _mark_sent() -> Any:
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("s_id"))
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=bindparam("s_at", type_=_TABLE.c.sent_at.type),
+            sent_message_id=bindparam("s_message_id", type_=_TABLE.c.sent_message_id.type),
+        )
+    )
 
 
 async def retry_later(uow: UnitOfWork, item_id: int, until: datetime, error: str) -> None:
