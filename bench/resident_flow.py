@@ -2,10 +2,13 @@
 
     .venv/bin/python -m bench.resident_flow --database postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-Two bots are measured in the same run, one after the other, against one emulator: a bare aiogram
-echo bot (the ceiling: polling, parsing and one sendMessage per update, nothing else), then
-Guanjia. Each bot runs alone in a process of its own, as in production, where Telegram is
-elsewhere; the emulator and the simulated people (the load) run in this process. For each bot:
+Three bots are measured in the same run, one after the other, against one emulator: a bare
+aiogram echo bot (the ceiling: polling, parsing and one sendMessage per update, nothing else);
+a bare aiogram bot that makes the report flow's Bot API calls and nothing else (each press
+answered, each step a question with Guanjia's keyboard: the floor under any bot serving this
+flow through aiogram; `--no-shape` skips it); then Guanjia. Each bot runs alone in a process of
+its own, as in production, where Telegram is elsewhere; the emulator and the simulated people
+(the load) run in this process. For each bot:
 - saturation: every simulated person acts as soon as the previous answer arrives; updates per
   second handled;
 - fixed load: updates offered at --rate per second (open loop, spread over many people, each with
@@ -40,7 +43,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.engine import make_url
 
 from bot.app import Core, run_aiogram
@@ -54,9 +57,11 @@ from core.enums import Relation
 from core.models import Base
 from core.services import directory, importer, invitations
 from tg_emulator import Emulator, SimUser
+from tg_emulator.state import BotState
 from tg_emulator.transcript import TranscriptMessage
 
 ECHO_TOKEN = "654321:ECHO-bench"
+SHAPE_TOKEN = "654322:SHAPE-bench"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
@@ -117,8 +122,9 @@ Step = Callable[[], Awaitable[TranscriptMessage]]
 class Reporter:
     """One resident going round the report flow; `step()` sends one update, awaits the answer."""
 
-    def __init__(self, user: SimUser) -> None:
+    def __init__(self, user: SimUser, bot: BotState | None = None) -> None:
         self.user = user
+        self.bot = bot  # None: Guanjia, the emulator's first bot
         self.last: TranscriptMessage | None = None
         self.position = 0
         self.errors = 0
@@ -129,17 +135,17 @@ class Reporter:
         position = self.position
         self.step_name = STEP_NAMES[position]
         if position == 0:  # /cancel: the menu, whatever a failed round left behind
-            await user.send_command("cancel")
+            await user.send_command("cancel", bot=self.bot)
         elif position == 4:
-            await user.send_text("厨房水管漏水了")
+            await user.send_text("厨房水管漏水了", bot=self.bot)
         else:
             assert last is not None
             if not last.buttons:  # an error answer: start over from the menu
                 self.errors += 1
                 self.position = 0
                 return await self.step()
-            await user.press(last.message_id, last.buttons[0][0]["callback_data"])
-        reply = await user.next_message(timeout=30)
+            await user.press(last.message_id, last.buttons[0][0]["callback_data"], bot=self.bot)
+        reply = await user.next_message(timeout=30, bot=self.bot)
         if position == 9:  # Confirm: the summary is edited, then the menu comes
             self.position = 1
         else:
@@ -240,10 +246,11 @@ def _bot_process(spec: BotSpec, ready: Any, stop: Any) -> None:
 
 async def _serve_bot(spec: BotSpec, ready: Any, stop: Any) -> None:
     runtime = None
-    if spec.kind == "echo":
+    if spec.kind in ("echo", "shape"):
         # aiogram as it comes: its own session settings, not Guanjia's (make_bot's orjson).
         session = AiohttpSession(api=TelegramAPIServer.from_base(spec.api_base.rstrip("/")))
-        runner = _echo(Bot(token=spec.token, session=session))
+        bare = Bot(token=spec.token, session=session)
+        runner = _echo(bare) if spec.kind == "echo" else _flow_shape(bare)
     else:
         settings = Settings(**spec.settings, _env_file=None)  # type: ignore[call-arg]
         runtime = build_runtime(settings, key=spec.key)
@@ -272,6 +279,47 @@ async def _echo(bot: Any) -> None:
     @dispatcher.callback_query()
     async def pressed(query: CallbackQuery) -> None:
         await query.answer()
+
+    try:
+        await aiogram_channel.poll(dispatcher, bot, 1)
+    finally:
+        await bot.session.close()
+
+
+# What Guanjia answers at a step of the flow: its category question, nine buttons in pairs.
+SHAPE_TEXT = "请问需要维修什么？"
+SHAPE_KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[
+        [
+            InlineKeyboardButton(text=label, callback_data=f"rp:{123456 + n}:ca:{n}")
+            for n, label in pair
+        ]
+        for pair in (
+            ((1, "水"), (2, "电")),
+            ((3, "门窗"), (4, "墙面天花")),
+            ((5, "电梯"), (6, "下水道")),
+            ((7, "燃气"), (8, "家电")),
+            ((9, "其他"),),
+        )
+    ]
+)
+
+
+async def _flow_shape(bot: Any) -> None:
+    """The report flow's Bot API calls and nothing else: every message and every press gets a
+    question with Guanjia's keyboard; a press is answered first, as Guanjia answers it. What
+    aiogram alone costs for this flow: the floor under any bot that serves it."""
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def question(message: Message) -> None:
+        await message.answer(SHAPE_TEXT, reply_markup=SHAPE_KEYBOARD)
+
+    @dispatcher.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer()
+        assert query.message is not None
+        await bot.send_message(query.message.chat.id, SHAPE_TEXT, reply_markup=SHAPE_KEYBOARD)
 
     try:
         await aiogram_channel.poll(dispatcher, bot, 1)
@@ -381,6 +429,7 @@ async def run(args: argparse.Namespace) -> list[tuple[str, str, Measure]]:
     await emulator.start(port=0)
     emulator.add_bot(TOKEN, username=BOT_USERNAME, first_name="Guanjia")
     echo_state = emulator.add_bot(ECHO_TOKEN, username="echo_bench_bot", first_name="Echo")
+    shape_state = emulator.add_bot(SHAPE_TOKEN, username="shape_bench_bot", first_name="Shape")
     try:
         async with scratch_database(args.database) as url:
             settings = {
@@ -413,6 +462,13 @@ async def run(args: argparse.Namespace) -> list[tuple[str, str, Measure]]:
                         for i in range(args.people)
                     ]
                     rows += await measure("aiogram echo bot", pid, echoers, args)
+                if not args.no_shape:
+                    async with bot_process(spec("shape", SHAPE_TOKEN)) as pid:
+                        shapers = [
+                            Reporter(emulator.create_user(first_name=f"S{i}"), shape_state)
+                            for i in range(args.people)
+                        ]
+                        rows += await measure("aiogram, the flow's calls only", pid, shapers, args)
                 async with bot_process(spec("guanjia", TOKEN)) as pid:
                     residents = []
                     for index in range(args.people):
@@ -468,6 +524,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--no-save", action="store_true")
     parser.add_argument(
+        "--no-shape", action="store_true", help="skip the bot that makes the flow's calls only"
+    )
+    parser.add_argument(
         "--profile", metavar="PREFIX", help="cProfile each bot process into PREFIX.<bot>.prof"
     )
     args = parser.parse_args()
@@ -483,6 +542,14 @@ def main() -> None:
         f"Throughput ratio {ours.rate / echo.rate:.2f} × echo (aim ≥ 0.5); "
         f"p99 at {args.rate:.0f}/s {loaded.quantile(0.99) * 1000:.1f} ms (aim ≤ 50 ms)."
     )
+    shape = next(
+        (m for n, k, m in rows if n.startswith("aiogram, the flow") and k == "saturation"), None
+    )
+    if shape is not None:
+        verdict += (
+            f" The flow's Bot API calls alone, with no work: {shape.rate / echo.rate:.2f} × echo; "
+            f"Guanjia reaches {ours.rate / shape.rate:.2f} × that."
+        )
     print(verdict)
     if not args.no_save:
         backend = make_url(args.database).get_backend_name()
