@@ -48,6 +48,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Core, run_aiogram
 from bot.channels import aiogram_channel
+from bot.loop import run_event_loop
 from bot.runtime import Runtime, build_runtime, freeze_startup_heap
 from bot.settings import Settings
 from bot.world import BOT_USERNAME, SAMPLE_ESTATE, TOKEN
@@ -237,7 +238,7 @@ def _bot_process(spec: BotSpec, ready: Any, stop: Any) -> None:
     if profiler is not None:
         profiler.enable()
     try:
-        asyncio.run(_serve_bot(spec, ready, stop))
+        run_event_loop(_serve_bot(spec, ready, stop))  # as `guanjia run`, for every bot
     finally:
         if profiler is not None:
             profiler.disable()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Annotated
 
 import typer
 
+from bot.loop import run_event_loop
 from bot.settings import Settings
 
 app = typer.Typer(help="Guanjia: the Telegram front desk of a property-management company.")
@@ -59,7 +59,7 @@ def run(
         finally:
             await runtime.close()
 
-    asyncio.run(main())
+    run_event_loop(main())
 
 
 @db_app.command("upgrade")
@@ -68,7 +68,7 @@ def db_upgrade(revision: str = "head") -> None:
     from core.migrate import upgrade
 
     settings = Settings()
-    asyncio.run(upgrade(settings.database_url, revision))
+    run_event_loop(upgrade(settings.database_url, revision))
     typer.echo(f"database at {revision}")
 
 
@@ -90,7 +90,7 @@ def sandbox(
     """Run the local Telegram Bot API emulator on its own (no Telegram, no network)."""
     from tg_emulator import serve
 
-    asyncio.run(serve(host="127.0.0.1", port=port, token=token))
+    run_event_loop(serve(host="127.0.0.1", port=port, token=token))
 
 
 @app.command()
@@ -100,7 +100,7 @@ def demo(
     """Play a scripted conversation against the emulator and print the transcript."""
     from bot.demo import run_demo
 
-    asyncio.run(run_demo(locale))
+    run_event_loop(run_demo(locale))
 
 
 def main() -> None:

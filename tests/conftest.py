@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvloop
 
 from bot.world import World, running_world
 from core.clock import FakeClock
@@ -52,6 +54,11 @@ async def world(
     ) as running:
         yield running
     emulator.assert_no_violations()
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Every test on the event loop the bot runs on (bot/loop.py)."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
