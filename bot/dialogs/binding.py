@@ -3,11 +3,13 @@
 Each list is offered as buttons, and typing narrows it ("2栋", "101"). The phone comes from
 Telegram's contact button, and only the person's own contact counts. A phone the office already
 imported for that unit binds at once; anything else goes to the estate's desk, whose Approve or
-Reject is re-checked against the presser's roles in THAT estate on every press.
+Reject is re-checked against the presser's roles in THAT estate on every press. A typed number
+is accepted too, but only ever as a request for the desk, marked as unconfirmed by Telegram.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -20,7 +22,7 @@ from bot.menus import Menu, MenuItem, main_menu
 from bot.payloads import Payload
 from bot.replies import Button, KeyButton, Reply
 from bot.routing import Router
-from core.crypto import mask_phone
+from core.crypto import mask_phone, normalize_phone
 from core.enums import BindingStatus, Relation, Role
 from core.i18n import N_, Translator, in_simplified
 from core.services import directory, identities, people, residents
@@ -239,8 +241,10 @@ async def on_message(ctx: Context) -> None:
     if step == STEP_PHONE:
         if inbound.kind is Kind.CONTACT:
             await _on_contact(ctx)
+        elif inbound.kind is Kind.TEXT and _typed_phone(inbound.text or ""):
+            await _on_typed_phone(ctx, _typed_phone(inbound.text or ""))
         else:
-            await ctx.reply(ctx._("Please tap the button “Share my phone number” below."))
+            await ctx.reply(ctx._(PHONE_AGAIN))
             await ask(ctx)
         return
     if inbound.kind is Kind.TEXT and inbound.text and step != Level.RELATION.value:
@@ -248,6 +252,34 @@ async def on_message(ctx: Context) -> None:
         return
     await ctx.reply(ctx._("Please answer with the buttons below."))
     await ask(ctx)
+
+
+PHONE_AGAIN = N_(
+    "Please tap the button “Share my phone number” below, or type your mobile number (11 digits)."
+)
+
+
+def _typed_phone(text: str) -> str:
+    """A mainland mobile number or a Hong Kong, Macau or Taiwan one, as digits; else empty."""
+    if len(text) > 30 or not re.fullmatch(r"[+\d\s()-]+", text.strip()):
+        return ""
+    digits = normalize_phone(text)
+    return digits if 8 <= len(digits) <= 15 else ""
+
+
+async def _on_typed_phone(ctx: Context, phone: str) -> None:
+    """The desk decides, told that the number was typed and that Telegram did not confirm it."""
+    data = _data(ctx)
+    outcome = await residents.request_with_typed_phone(
+        ctx.uow,
+        ctx.identity.id,
+        ctx.person_id,
+        ctx.inbound.first_name,
+        phone,
+        data["unit_id"],
+        Relation(data["relation"]),
+    )
+    await _request_filed(ctx, outcome, phone, typed=True)
 
 
 async def _on_contact(ctx: Context) -> None:
@@ -266,6 +298,12 @@ async def _on_contact(ctx: Context) -> None:
         data["unit_id"],
         Relation(data["relation"]),
     )
+    await _request_filed(ctx, outcome, inbound.phone_number, typed=False)
+
+
+async def _request_filed(
+    ctx: Context, outcome: residents.BindingOutcome, phone: str, typed: bool
+) -> None:
     ctx.end_dialog()
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
     ctx.roles = await people.roles_of(ctx.uow, ctx.identity.person_id)
@@ -276,10 +314,11 @@ async def _on_contact(ctx: Context) -> None:
         return
     await ctx.reply(Reply(ctx._(REQUEST_FILED, home=home), remove_keyboard=True))
     await ctx.reply(main_menu(ctx))
-    name = inbound.first_name or ""
-    phone = inbound.phone_number
+    name = ctx.inbound.first_name or ""
     binding = outcome.binding
-    await post_to_desk(ctx, binding.estate_id, lambda t: desk_card(t, binding, name, phone))
+    await post_to_desk(
+        ctx, binding.estate_id, lambda t: desk_card(t, binding, name, phone, typed=typed)
+    )
 
 
 NOT_YOUR_CONTACT = N_(
@@ -295,7 +334,9 @@ REQUEST_FILED = N_(
 )
 
 
-def desk_card(t: Translator, binding: residents.BindingView, name: str, phone: str) -> Reply:
+def desk_card(
+    t: Translator, binding: residents.BindingView, name: str, phone: str, typed: bool = False
+) -> Reply:
     text = t(
         DESK_REQUEST,
         name=name or "-",
@@ -303,6 +344,8 @@ def desk_card(t: Translator, binding: residents.BindingView, name: str, phone: s
         home=t.name(f"{binding.estate_name} {binding.label}"),
         relation=t(RELATION_LABELS[binding.relation]),
     )
+    if typed:
+        text += "\n" + t(TYPED_PHONE)
     return Reply(
         text,
         buttons=[
@@ -314,6 +357,9 @@ def desk_card(t: Translator, binding: residents.BindingView, name: str, phone: s
     )
 
 
+TYPED_PHONE = N_(
+    "The number was typed, not shared from Telegram: please call it to check before approving."
+)
 APPROVE = N_("Approve")
 REJECT = N_("Reject")
 DESK_REQUEST = N_(

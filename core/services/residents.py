@@ -171,6 +171,28 @@ async def bind_by_phone(
     return BindingOutcome(person_id, await get_binding(uow, binding_id), bound_now=False)
 
 
+async def request_with_typed_phone(
+    uow: UnitOfWork,
+    identity_id: int,
+    person_id: int | None,
+    name: str | None,
+    phone: str,
+    unit_id: int,
+    relation: Relation,
+) -> BindingOutcome:
+    """A binding request from someone who typed a phone number instead of sharing their
+    Telegram contact. A typed number proves nothing, so it never binds at once and never links
+    the chat to the person the office imported with that number: it is only the number the
+    desk calls back to check, kept as this person's contact if they have none yet."""
+    if person_id is None:
+        person_id = await people.create_person(uow, name, phone)
+        await _link(uow, identity_id, person_id)
+    elif await people.phone_of(uow, person_id) is None:
+        await people.set_contact(uow, person_id, None, phone)
+    binding_id = await request_binding(uow, person_id, unit_id, relation)
+    return BindingOutcome(person_id, await get_binding(uow, binding_id), bound_now=False)
+
+
 async def _link(uow: UnitOfWork, identity_id: int, person_id: int) -> None:
     row = await uow.session.get_one(ChatIdentity, identity_id)
     row.person_id = person_id

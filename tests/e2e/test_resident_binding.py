@@ -127,3 +127,35 @@ async def test_several_homes_and_switching(world: World, language_code: str, exp
     other = await world.resident("吴", language_code, "2栋", "101")
     async with world.uow as uow:
         assert len(await residents.homes_of(uow, await person_of(world, other))) == 1
+
+
+@pytest.mark.parametrize(("language_code", "expect"), LOCALES)
+async def test_a_typed_number_is_a_request_for_the_desk_never_a_binding(
+    world: World, language_code: str, expect
+) -> None:
+    dispatcher = await world.staff_member("13800000003")
+    user = world.emulator.create_user(first_name="冯", language_code=language_code)
+    await _to_phone_step(user, expect)
+    await user.send_text("我不会用按钮")  # words, not a number: asked again, kindly
+    again = await user.next_message()
+    assert "11" in again.body
+    assert (await user.next_message()).reply_keyboard  # the button is still offered
+    # The number the office imported for this very unit: typed, it proves nothing.
+    await user.send_text("139 0000 0001")
+    filed = await user.next_message()
+    assert expect["pending"] in filed.body
+    await user.next_message()  # menu
+    person_id = await person_of(world, user)
+    async with world.uow as uow:
+        assert await residents.homes_of(uow, person_id) == []  # not bound at once
+        imported = await people.find_by_phone(uow, "13900000001")
+        assert person_id != imported  # nor linked to the imported person
+    card = await dispatcher.next_message()
+    assert "13900000001" in card.body
+    assert "Telegram" in card.body  # the desk is told the number was typed, and to call it
+    approve = button(card, "批准", "同意", "通过", "通過")
+    await edit_by(dispatcher, card.message_id, dispatcher.press(card.message_id, approve))
+    told = await user.next_message()
+    assert expect["bound"] in told.body
+    async with world.uow as uow:
+        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋 101"]
