@@ -37,7 +37,6 @@ from core.i18n import N_, pick_name
 from core.lifecycle import Action, Actor
 from core.services import directory, orders, residents
 from core.services.orders import Attachment, NewOrder
-from core.timelimits import answer_within
 
 DIALOG = "report"
 MAX_PHOTOS = 5
@@ -536,7 +535,7 @@ async def _register(ctx: Context) -> None:
 async def _confirmed_text(ctx: Context, order: orders.OrderView) -> str:
     if order.kind in (OrderKind.INQUIRY, OrderKind.PRAISE):
         return ctx._(REGISTERED_MESSAGE, number=order.number)
-    by = order.created_at + answer_within(order.priority, None)
+    by = await orders.promised_answer(ctx.uow, order)
     text = ctx._(REGISTERED_ORDER, number=order.number, time=ctx.t.short_datetime(by))
     if order.kind is OrderKind.COMPLAINT:
         text += "\n" + ctx._(COMPLAINT_PROMISE)

@@ -30,7 +30,7 @@ from core.models import (
     OrderEvent,
     Unit,
 )
-from core.timelimits import due_after
+from core.timelimits import answer_within, deadline, due_after
 from core.uow import UnitOfWork
 
 
@@ -279,6 +279,21 @@ async def register(uow: UnitOfWork, new: NewOrder, actor: Actor) -> OrderView:
     _record(uow, order, Action.REGISTER, actor, None)
     await uow.flush()
     return await _view(uow, order, new.attachments)
+
+
+async def promised_answer(uow: UnitOfWork, order: OrderView) -> datetime:
+    """When the resident is promised, at registration, that a worker has the order: the
+    dispatch and acceptance limits after registration, counted as the time-limit sweep counts
+    them (a normal order in working hours, skipping the region's public holidays)."""
+    estate = await uow.session.get_one(Estate, order.estate_id)
+    return deadline(
+        order.created_at,
+        answer_within(order.priority, estate.settings),
+        working_time=order.priority is Priority.NORMAL,
+        timezone=estate.timezone,
+        region=estate.region,
+        estate_settings=estate.settings,
+    )
 
 
 async def act(

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+from resident_steps import button, start_repair, tap
 
 from bot.world import World
+from core.clock import FakeClock
 from core.enums import OrderStatus
-from core.i18n import in_simplified
+from core.i18n import Translator, in_simplified, resolve_locale
 from core.services import orders
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize(
@@ -65,3 +72,37 @@ async def _person(uow, user_id: int) -> int:
     identity = await identities.touch(uow, "telegram", user_id, user_id, None)
     assert identity.person_id is not None
     return identity.person_id
+
+
+PROMISE = {"zh-hans": "前与您联系", "zh-hant": "前與您聯絡"}
+
+
+@pytest.mark.parametrize(
+    ("language_code", "urgency", "promised"),
+    [
+        # Registered at 18:00 on Monday, after the desk closed (17:30): a normal order's hour
+        # runs from 08:00 the next working day; an urgent one's half hour runs at once.
+        ("zh-hans", "一般", datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)),
+        ("zh-hant", "一般", datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)),
+        ("zh-hans", "紧急", datetime(2026, 11, 23, 18, 30, tzinfo=SHANGHAI)),
+        ("zh-hant", "緊急", datetime(2026, 11, 23, 18, 30, tzinfo=SHANGHAI)),
+    ],
+)
+async def test_the_promised_time_counts_as_the_time_limits_do(
+    world: World, language_code: str, urgency: str, promised: datetime
+) -> None:
+    assert isinstance(world.clock, FakeClock)
+    world.clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=SHANGHAI))
+    user = await world.resident("吴", language_code)
+    await start_repair(user)  # asks for the description
+    await user.send_text("阳台灯不亮")
+    day = await tap(user, await user.next_message(), "完成")
+    slot = await tap(user, day, day.buttons[0][0]["text"])  # the first day offered
+    urgencies = await tap(user, slot, slot.buttons[0][0]["text"])  # its first slot
+    summary = await tap(user, urgencies, urgency)
+    await user.press(summary.message_id, button(summary, "确认", "確認"))
+    await user.next_message()  # the menu
+    confirmed = user.transcript()[-2]
+    assert confirmed.edited and PROMISE[language_code] in confirmed.body
+    when = Translator(resolve_locale(language_code), "Asia/Shanghai").short_datetime(promised)
+    assert when in confirmed.body, confirmed.body
