@@ -311,6 +311,7 @@ class OutboxSender:
 
     async def _run_lane(self, chat_id: int) -> None:
         lane = self._lanes[chat_id]
+        item: OutboxItem | None = None
         try:
             while lane:
                 item, until = lane.popleft()
@@ -327,8 +328,14 @@ class OutboxSender:
                 if not delivery.ok:
                     self._refused.add(chat_id)
                 self._outcome((item, delivery))
+                item = None
         except Exception:
+            # A bug: let go of what is left, so that the claims send it, in order, once the
+            # leases run out (the chat's later answers wait behind it meanwhile).
             log.exception("the outbox lane of chat %s failed; its leases run out", chat_id)
+            left = [queued for queued, _ in lane] + ([item] if item is not None else [])
+            self._abandon(chat_id, left)
+            lane.clear()
         finally:
             del self._lanes[chat_id]
             del self._lane_tasks[chat_id]

@@ -111,6 +111,33 @@ async def test_an_answer_whose_writer_died_is_sent_when_its_lease_runs_out(
     assert (await statuses(world, user.chat_id))[-1] == (OutboxStatus.SENT, 2)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_a_lane_that_fails_leaves_its_answers_to_the_claims(
+    world: World, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await world.resident("郑", lang)
+    await until(lambda: _all_sent(world, user.chat_id))
+    sender = world.core.pipeline.sender
+    assert sender is not None
+    monkeypatch.setattr(sender, "lease", timedelta(seconds=1))
+    send_one = sender._send_one
+    calls = 0
+
+    async def broken_once(item: outbox.OutboxItem):  # a bug in the lane, once
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug in the lane")
+        return await send_one(item)
+
+    monkeypatch.setattr(sender, "_send_one", broken_once)
+    await user.send_command("menu")
+    answer = await user.next_message(timeout=5)  # sent by a claim once the lease ran out
+    assert MENU[lang] in answer.body
+    await until(lambda: _all_sent(world, user.chat_id))
+    assert sender._held == {}  # nothing is held for ever
+
+
 # ------------------------------------------------------------------ lost connections
 
 
