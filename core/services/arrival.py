@@ -70,18 +70,7 @@ async def arrive(
 
 
 def _from_row(uow: UnitOfWork, row: Any) -> Arrival:
-    identity = IdentityView(
-        id=row.id,
-        platform=row.platform,
-        user_id=row.user_id,
-        chat_id=row.chat_id,
-        person_id=row.person_id,
-        language_code=row.language_code,
-        locale=row.locale,
-        current_unit_id=row.current_unit_id,
-        blocked=row.blocked,
-        greeted_on=row.greeted_on,
-    )
+    identity = identities.identity_view(row)
     roles = {Role(role) for role in row.posts or ()}
     if row.resident:
         roles.add(Role.RESIDENT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -25,7 +26,8 @@ class IdentityView:
     greeted_on: date | None = None  # the local day of the last holiday greeting
 
 
-def _view(row: ChatIdentity) -> IdentityView:
+def identity_view(row: Any) -> IdentityView:
+    """From a ChatIdentity, or any row with its columns (core.services.arrival reads them)."""
     return IdentityView(
         id=row.id,
         platform=row.platform,
@@ -69,18 +71,18 @@ async def touch(
         )
         uow.add(row)
         await uow.flush()
-    return _view(row)
+    return identity_view(row)
 
 
 async def get(uow: UnitOfWork, identity_id: int) -> IdentityView:
-    return _view(await uow.session.get_one(ChatIdentity, identity_id))
+    return identity_view(await uow.session.get_one(ChatIdentity, identity_id))
 
 
 async def of_person(uow: UnitOfWork, person_id: int) -> list[IdentityView]:
     rows = await uow.session.scalars(
         select(ChatIdentity).where(ChatIdentity.person_id == person_id).order_by(ChatIdentity.id)
     )
-    return [_view(r) for r in rows]
+    return [identity_view(r) for r in rows]
 
 
 async def link_person(uow: UnitOfWork, identity_id: int, person_id: int) -> None:

@@ -21,7 +21,7 @@ from core.db import create_engine
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.services import outbox
-from tg_emulator import Emulator
+from tg_emulator import Emulator, SimUser
 
 from dbutil import BACKENDS, pg_base_url, temp_database
 
@@ -59,6 +59,13 @@ async def test_answers_are_sent_and_recorded_without_waiting_for_a_claim(
     assert [attempts for _, attempts in rows] == [1] * len(rows)
 
 
+async def settled_resident(world: World, name: str, lang: str) -> SimUser:
+    """A bound resident whose welcome is sent and recorded: nothing of theirs is pending."""
+    user = await world.resident(name, lang)
+    await until(lambda: _all_sent(world, user.chat_id))
+    return user
+
+
 async def _all_sent(world: World, chat_id: int) -> bool:
     rows = await statuses(world, chat_id)
     return bool(rows) and all(status == OutboxStatus.SENT for status, _ in rows)
@@ -68,8 +75,7 @@ async def _all_sent(world: World, chat_id: int) -> bool:
 async def test_an_answer_waits_behind_an_earlier_message_that_is_retried(
     world: World, lang: str
 ) -> None:
-    user = await world.resident("孙", lang)
-    await until(lambda: _all_sent(world, user.chat_id))
+    user = await settled_resident(world, "孙", lang)
     # A notice meets a server error and waits for its retry, two seconds later.
     world.emulator.set_faults("5xx", share=1.0, seconds=0.5, methods=["sendMessage"])
     async with world.uow as uow:
@@ -94,8 +100,7 @@ async def test_an_answer_waits_behind_an_earlier_message_that_is_retried(
 async def test_an_answer_whose_writer_died_is_sent_when_its_lease_runs_out(
     world: World, lang: str
 ) -> None:
-    user = await world.resident("李", lang)
-    await until(lambda: _all_sent(world, user.chat_id))
+    user = await settled_resident(world, "李", lang)
     # A writer leased its answer and died after committing, before handing it over.
     async with world.uow as uow:
         lease = outbox.WriterLease(until=Clock().now() + timedelta(seconds=1))
@@ -115,8 +120,7 @@ async def test_an_answer_whose_writer_died_is_sent_when_its_lease_runs_out(
 async def test_a_lane_that_fails_leaves_its_answers_to_the_claims(
     world: World, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user = await world.resident("郑", lang)
-    await until(lambda: _all_sent(world, user.chat_id))
+    user = await settled_resident(world, "郑", lang)
     sender = world.core.pipeline.sender
     assert sender is not None
     monkeypatch.setattr(sender, "lease", timedelta(seconds=1))
@@ -178,8 +182,7 @@ async def kill_pooled_connections(engine: AsyncEngine) -> int:
 async def test_an_update_under_which_the_connection_died_is_handled_all_the_same(
     pg_world: World, lang: str
 ) -> None:
-    user = await pg_world.resident("周", lang)
-    await until(lambda: _all_sent(pg_world, user.chat_id))
+    user = await settled_resident(pg_world, "周", lang)
     assert await kill_pooled_connections(pg_world.runtime.engine) >= 1
     await user.send_command("menu")
     reply = await user.next_message(timeout=10)
