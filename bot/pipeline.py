@@ -146,8 +146,9 @@ class Pipeline:
         await self._commit(ctx.uow)
 
     def _lease_answers(self, uow: UnitOfWork) -> None:
-        if self.sender is not None:
-            outbox.lease_to_writer(uow, self.sender.writer_lease())
+        lease = self.sender.writer_lease() if self.sender is not None else None
+        if lease is not None:
+            outbox.lease_to_writer(uow, lease)
 
     async def _commit(self, uow: UnitOfWork) -> None:
         lease = outbox.writer_lease(uow)

@@ -285,8 +285,12 @@ class OutboxSender:
 
     # --- the writers' own messages ---------------------------------------------------------
 
-    def writer_lease(self) -> WriterLease:
-        """For a unit of work that hands its messages over (`hand_over`) once committed."""
+    def writer_lease(self) -> WriterLease | None:
+        """For a unit of work that hands its messages over (`hand_over`) once committed; None
+        once the sender has stopped, so that what is written meanwhile is due at once for the
+        next process instead of waiting out a lease."""
+        if self._closed:
+            return None
         return WriterLease(until=self.wall_clock.now() + self.lease, owned=self._held_ids)
 
     def _held_ids(self, chat_id: int) -> Collection[int]:
@@ -301,7 +305,7 @@ class OutboxSender:
             self._wake_when_recorded.update(c for c in lease.waiting_chats if c in self._held)
             self.wake()
         if self._closed:
-            return  # stopping: the leases run out and the next process sends them
+            return  # stopped while this was handled: the leases run out, the next process sends
         for item in lease.items:
             self._held.setdefault(item.chat_id, set()).add(item.id)
             self._lanes.setdefault(item.chat_id, deque()).append((item, lease.until))

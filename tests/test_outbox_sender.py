@@ -113,3 +113,28 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_skipped(rig: Rig) -> N
         identity = await uow.session.scalar(select(ChatIdentity))
         assert identity is not None and identity.blocked
     assert rig.emulator.stats()["calls"].get("sendMessage", 0) == 1  # the second never tried
+
+
+async def test_a_stopped_sender_leases_nothing_so_the_next_process_sends_at_once(
+    db_url: str,
+) -> None:
+    settings = Settings(database_url=db_url, bot_token=TOKEN, _env_file=None)  # type: ignore[call-arg]
+    runtime = build_runtime(settings, key=new_key())
+    try:
+        async with Emulator(rate_limits=False) as emulator:
+            emulator.add_bot(TOKEN)
+            bot = make_bot(TOKEN, emulator.base_url)
+            sender = OutboxSender(runtime.uow_factory, AiogramTransport(bot))
+            async with runtime.engine.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+            task = asyncio.create_task(sender.run())
+            await asyncio.sleep(0.05)
+            assert sender.writer_lease() is not None  # running: answers go out at once
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            # Stopped (a deploy under way): what is written now must not wait out a lease.
+            assert sender.writer_lease() is None
+            await bot.session.close()
+    finally:
+        await runtime.close()
