@@ -218,6 +218,8 @@ async def add_fault(request: web.Request) -> web.Response:
             methods=methods,
             delay=float(body.get("delay", 1.0)),
             status=int(body.get("status", 502)),
+            after=int(body.get("after", 0)),
+            times=None if body.get("times") is None else int(body["times"]),
         )
     except (TypeError, ValueError) as error:
         raise ControlError(400, str(error)) from None

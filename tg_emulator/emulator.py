@@ -384,10 +384,20 @@ class Emulator:
         methods: list[str] | None = None,
         delay: float = 1.0,
         status: int = 502,
+        after: int = 0,
+        times: int | None = None,
     ) -> FaultRule:
-        """Inject a fault into a share of Bot API calls, for `seconds` or until cleared."""
+        """Inject a fault into a share of Bot API calls, for `seconds` or until cleared; after
+        `after` matching calls, `times` times at most."""
         return self.faults.add(
-            kind, share=share, seconds=seconds, methods=methods, delay=delay, status=status
+            kind,
+            share=share,
+            seconds=seconds,
+            methods=methods,
+            delay=delay,
+            status=status,
+            after=after,
+            times=times,
         )
 
     def set_faults(
@@ -399,13 +409,22 @@ class Emulator:
         methods: list[str] | None = None,
         delay: float = 1.0,
         status: int = 502,
+        after: int = 0,
+        times: int | None = None,
     ) -> FaultRule | None:
         """Replace all faults by this one (kind=None just clears them)."""
         self.faults.clear()
         if kind is None:
             return None
         return self.add_fault(
-            kind, share=share, seconds=seconds, methods=methods, delay=delay, status=status
+            kind,
+            share=share,
+            seconds=seconds,
+            methods=methods,
+            delay=delay,
+            status=status,
+            after=after,
+            times=times,
         )
 
     def clear_faults(self) -> None:

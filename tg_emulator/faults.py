@@ -21,11 +21,17 @@ class FaultRule:
     methods: frozenset[str] | None = None  # lower-case method names; None = all
     delay: float = 1.0
     status: int = 502
+    after: int = 0  # matching calls let through before the fault starts
+    times: int | None = None  # how many calls it hits at most; None = no limit
 
     def applies(self, method: str, now: float) -> bool:
         if self.until is not None and now >= self.until:
             return False
         return self.methods is None or method.lower() in self.methods
+
+    @property
+    def spent(self) -> bool:
+        return self.times is not None and self.times <= 0
 
     @property
     def description(self) -> str:
@@ -47,13 +53,19 @@ class FaultInjector:
         methods: list[str] | None = None,
         delay: float = 1.0,
         status: int = 502,
+        after: int = 0,
+        times: int | None = None,
     ) -> FaultRule:
+        """`after`: let that many matching calls through first; `times`: hit at most that
+        many (the second piece of a long message, once, say)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {FAULT_KINDS}")
         if not 0.0 <= share <= 1.0:
             raise ValueError("share must be between 0.0 and 1.0")
         if kind == "5xx" and not 500 <= status <= 599:
             raise ValueError("status of a 5xx fault must be between 500 and 599")
+        if after < 0 or (times is not None and times < 1):
+            raise ValueError("after must be 0 or more, times 1 or more")
         rule = FaultRule(
             kind=kind,
             share=share,
@@ -61,6 +73,8 @@ class FaultInjector:
             methods=None if methods is None else frozenset(m.lower() for m in methods),
             delay=delay,
             status=status,
+            after=after,
+            times=times,
         )
         self.rules.append(rule)
         return rule
@@ -71,12 +85,18 @@ class FaultInjector:
     def pick(self, method: str) -> list[FaultRule]:
         """The faults that hit this call (a slow fault may combine with a failure)."""
         now = time.monotonic()
-        self.rules = [r for r in self.rules if r.until is None or now < r.until]
-        hits = [
-            rule
-            for rule in self.rules
-            if rule.applies(method, now) and self.rng.random() < rule.share
-        ]
+        self.rules = [r for r in self.rules if (r.until is None or now < r.until) and not r.spent]
+        hits = []
+        for rule in self.rules:
+            if not rule.applies(method, now):
+                continue
+            if rule.after > 0:
+                rule.after -= 1
+                continue
+            if self.rng.random() < rule.share:
+                hits.append(rule)
         for rule in hits:
             self.injected[rule.kind] += 1
+            if rule.times is not None:
+                rule.times -= 1
         return hits

@@ -54,3 +54,14 @@ async def test_time_window(emulator: Emulator, bot: BotState, api: ApiCall) -> N
     assert (await api("getMe"))[0] == 502
     await asyncio.sleep(0.25)
     assert (await api("getMe"))[0] == 200
+
+
+async def test_a_fault_after_some_calls_and_only_so_many_times(
+    emulator: Emulator, bot: BotState, api: ApiCall
+) -> None:
+    emulator.add_fault("5xx", methods=["getMe"], after=2, times=1)
+    statuses = [(await api("getMe"))[0] for _ in range(5)]
+    assert statuses == [200, 200, 502, 200, 200]
+    assert (await api("getWebhookInfo"))[0] == 200  # not counted: another method
+    with pytest.raises(ValueError, match="times"):
+        emulator.add_fault("5xx", times=0)
