@@ -55,6 +55,9 @@ class Delivery:
     blocked: bool = False
     error: str | None = None
     permanent: bool = False
+    # A refusal in the middle of a message sent in several calls: how many had gone out
+    # (`message_id` is then the id of the one that counts, if it was among them).
+    sent_pieces: int = 0
 
     @property
     def ok(self) -> bool:
@@ -275,13 +278,15 @@ class OutboxSender:
             await outbox.mark_blocked(uow, item.id, item.chat_id)
         elif delivery.retry_after is not None:
             until = now + timedelta(seconds=delivery.retry_after)
-            await outbox.retry_later(uow, item.id, until, "429 retry_after")
+            await outbox.retry_later(uow, item.id, until, "429 retry_after", *_progress(delivery))
         elif delivery.permanent:
             log.error("outbox item %s refused: %s", item.id, delivery.error)
             await outbox.mark_failed(uow, item.id, delivery.error or "refused")
         else:
             backoff = timedelta(seconds=min(60, 2**item.attempts))
-            await outbox.retry_later(uow, item.id, now + backoff, delivery.error or "error")
+            await outbox.retry_later(
+                uow, item.id, now + backoff, delivery.error or "error", *_progress(delivery)
+            )
 
     # --- the writers' own messages ---------------------------------------------------------
 
@@ -394,6 +399,10 @@ class OutboxSender:
                         wake = True
             if wake:
                 self.wake()
+
+
+def _progress(delivery: Delivery) -> tuple[int, int | None]:
+    return delivery.sent_pieces, delivery.message_id if delivery.sent_pieces else None
 
 
 async def _once_more_if_disconnected(work: Callable[[], Awaitable[T]]) -> T:

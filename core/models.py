@@ -337,6 +337,9 @@ class OutboxMessage(Base):
     target_message_id: Mapped[int | None] = mapped_column(BigInteger)
     paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
+    # A message sent in several calls (an album, then its text; a long text cut in pieces):
+    # how many of them went out before a failure, so that a retry sends only the rest.
+    sent_pieces: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DeskChat(Base):

@@ -8,7 +8,9 @@ its library reports Telegram's refusals (`Channel.refusal`).
 
 A flood-control pause (429) after the first call of an item is waited out in place: the pieces
 already delivered must not be sent twice, and Telegram asks that chat to wait anyway. A pause on
-the first call, or a long one, goes back to the sender, which retries the whole item later.
+the first call, or a long one, goes back to the sender, which retries the item later. Whatever
+stops an item half-way (a long pause, a server error, a dropped connection) is reported with how
+many calls had gone out; the sender records it, and the retry starts with the next one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.replies import CAPTION_LIMIT, split_text, utf16_len
@@ -119,10 +121,24 @@ class Channel(Protocol):
         ...
 
 
+class PartlyDelivered(Exception):
+    """A call after the first of an item failed: `sent` calls had gone out."""
+
+    def __init__(self, sent: int, message_id: int | None, cause: Exception) -> None:
+        super().__init__(f"{sent} calls out, then {cause!r}")
+        self.sent, self.message_id, self.cause = sent, message_id, cause
+
+
 async def deliver(channel: Channel, item: OutboxItem) -> Delivery:
     """One outbox item through one front end: the Transport.deliver both adapters share."""
     try:
         return await _deliver(channel, item)
+    except PartlyDelivered as partly:
+        refusal = channel.refusal(partly.cause) or Delivery(error=repr(partly.cause))
+        if refusal.blocked or refusal.permanent:
+            return refusal
+        log.info("outbox item %s stopped after %d calls: %r", item.id, partly.sent, partly.cause)
+        return replace(refusal, sent_pieces=partly.sent, message_id=partly.message_id)
     except Exception as exc:
         refusal = channel.refusal(exc)
         if refusal is None:
@@ -151,13 +167,21 @@ async def _deliver(channel: Channel, item: OutboxItem) -> Delivery:
 
 
 async def run_plan(channel: Channel, item: OutboxItem, steps: list[Step]) -> int | None:
-    """Runs the calls in order. The message id that counts (the one a later edit replaces) is
-    the one with the keyboard, else the last one."""
-    message_id: int | None = None
-    marked = False
-    for index, step in enumerate(steps):
+    """Runs the calls in order, from the first one an earlier attempt did not make. The
+    message id that counts (the one a later edit replaces) is the one with the keyboard, else
+    the last one."""
+    done = min(item.sent_pieces, len(steps))
+    message_id = item.sent_message_id if done else None
+    marked = any(step.with_markup for step in steps[:done])
+    for index in range(done, len(steps)):
+        step = steps[index]
         call = _call(channel, item, step)
-        sent = await call() if index == 0 else await _waiting_out_floods(channel, call)
+        try:
+            sent = await call() if index == 0 else await _waiting_out_floods(channel, call)
+        except Exception as exc:
+            if index == 0:
+                raise  # nothing went out: the item is simply tried again
+            raise PartlyDelivered(index, message_id, exc) from exc
         if not marked:
             message_id = sent
             marked = step.with_markup

@@ -44,6 +44,10 @@ class OutboxItem:
     target_message_id: int | None
     paid_broadcast: bool
     attempts: int
+    # What an earlier attempt delivered of a message sent in several calls, and the id of the
+    # message that counts (the one with the keyboard, or the last) if it was among them.
+    sent_pieces: int = 0
+    sent_message_id: int | None = None
 
 
 @dataclass
@@ -241,6 +245,8 @@ async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxI
             target_message_id=row.target_message_id or targets.get(row.target_outbox_id),
             paid_broadcast=row.paid_broadcast,
             attempts=row.attempts,
+            sent_pieces=row.sent_pieces,
+            sent_message_id=row.sent_message_id,
         )
         for row in leased
     ]
@@ -255,6 +261,8 @@ _CLAIMED = (
     OutboxMessage.target_message_id,
     OutboxMessage.paid_broadcast,
     OutboxMessage.attempts,
+    OutboxMessage.sent_pieces,
+    OutboxMessage.sent_message_id,
 )
 
 
@@ -298,13 +306,24 @@ def _mark_sent() -> Any:
     )
 
 
-async def retry_later(uow: UnitOfWork, item_id: int, until: datetime, error: str) -> None:
-    """A 429 or a passing fault: the message waits, and so do the later ones of its chat."""
+async def retry_later(
+    uow: UnitOfWork,
+    item_id: int,
+    until: datetime,
+    error: str,
+    sent_pieces: int = 0,
+    sent_message_id: int | None = None,
+) -> None:
+    """A 429 or a passing fault: the message waits, and so do the later ones of its chat.
+    `sent_pieces`: what of a message in several calls went out, never to be sent again."""
     row = await uow.session.get_one(OutboxMessage, item_id)
     if row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.FAILED
     row.not_before = until
     row.error = error
+    if sent_pieces > row.sent_pieces:
+        row.sent_pieces = sent_pieces
+        row.sent_message_id = sent_message_id
 
 
 async def release(uow: UnitOfWork, item_ids: list[int]) -> None:

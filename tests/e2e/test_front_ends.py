@@ -145,6 +145,25 @@ async def test_a_long_reply_arrives_split_with_the_buttons_on_its_last_piece(
     assert [bool(piece.buttons) for piece in pieces] == [False, False, True]
 
 
+@pytest.mark.parametrize("failing", ["5xx", "drop"])
+async def test_a_long_reply_broken_off_half_way_sends_only_its_rest(
+    world: World, failing: str
+) -> None:
+    user = await world.resident("郑", "zh-hant")
+    text = "\n".join(f"第{n}項：公共區域照明、電梯、給排水設施巡檢記錄。" for n in range(400))
+    button = Button("好", url="https://example.org/notice")
+    # The second piece fails once; the sender tries the message again two seconds later.
+    world.emulator.add_fault(failing, methods=["sendMessage"], after=1, times=1)
+    [item] = await _queue(world, user.chat_id, Reply(text, buttons=[[button]]).to_payload())
+    pieces = await drain(user, quiet=4)
+    assert "\n".join(piece.body for piece in pieces) == text  # each piece once, in order
+    assert [bool(piece.buttons) for piece in pieces] == [False, False, True]
+    assert await _settled(world, [item]) == [OutboxStatus.SENT]
+    async with world.uow as uow:
+        counted = (await uow.session.get_one(OutboxMessage, item)).sent_message_id
+    assert counted == pieces[-1].message_id  # what a later edit would replace
+
+
 async def test_a_person_who_blocked_the_bot_is_marked_and_skipped(world: World) -> None:
     user = await world.resident("冯", "zh-hans")
     world.emulator.block(user)
