@@ -66,4 +66,5 @@ ACTION_LABELS = {
     Action.COLLECT_FEE: N_("Fee collected"),
     Action.REVEAL_PHONE: N_("Phone number viewed by staff"),
     Action.MERGE: N_("Handled together with other reports of the same fault"),
+    Action.TAKE_OVER: N_("Now carries the job for every report of the same fault"),
 }

@@ -50,6 +50,8 @@ class Action(StrEnum):
     COLLECT_FEE = "collect_fee"  # who took the fee (worker below the threshold, else supervisor)
     REVEAL_PHONE = "reveal_phone"  # a worker or the desk saw the resident's full phone number
     MERGE = "merge"  # the desk joined reports of one public-area fault into one incident
+    # The incident's primary was withdrawn by its reporter: this report now carries the job.
+    TAKE_OVER = "take_over"
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ RULES: dict[Action, Rule] = {
     Action.REVEAL_PHONE: _rule(OPEN_STATUSES, None, P.ASSIGNEE, P.DESK),
     # Checked on both orders of a merge (core/services/incidents.py); the status is unchanged here.
     Action.MERGE: _rule(OPEN_STATUSES, None, P.DESK),
+    Action.TAKE_OVER: _rule(OPEN_STATUSES, None, P.SYSTEM),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

@@ -13,6 +13,7 @@ count as anyone's open work. Confirmation belongs to the primary's reporter: the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import case, select
 
@@ -26,8 +27,6 @@ from core.services.orders import OrderView, get
 from core.uow import UnitOfWork
 
 MAX_CANDIDATES = 3
-# The primary's reporter withdrawing their own report does not end the fault the others reported.
-NOT_MIRRORED = frozenset({Action.CANCEL})
 
 
 class CannotMerge(DomainError):
@@ -168,7 +167,7 @@ async def follow_primary(
 ) -> None:
     """Called by `orders.act` after every act: the primary's status changes are mirrored onto
     its merged orders still in progress, each with an event naming the primary."""
-    if primary.status == before or action in NOT_MIRRORED or primary.incident_id is not None:
+    if primary.status == before or primary.incident_id is not None:
         return
     merged = list(
         await uow.session.scalars(
@@ -194,6 +193,60 @@ async def follow_primary(
                 note=primary.number,
             )
         )
+
+
+async def hand_over(
+    uow: UnitOfWork, withdrawn: Order, before: str, due_before: datetime | None
+) -> None:
+    """Called by `orders.act` when an order is cancelled. Its reporter withdrawing their own
+    report does not end the fault the others reported: when it was an incident's primary, the
+    oldest report still open takes the job over as it stood (the worker, the team, the
+    appointment, the time limit, the status), and the others, the withdrawn one included, follow
+    it from now on. A merged report withdrawn on its own just leaves the incident."""
+    if withdrawn.incident_id is not None:
+        return
+    open_reports = list(
+        await uow.session.scalars(
+            select(Order)
+            .where(
+                Order.incident_id == withdrawn.id,
+                Order.status.notin_([str(s) for s in FINAL_STATUSES]),
+            )
+            .order_by(Order.id)
+        )
+    )
+    if not open_reports:
+        return
+    heir, *others = open_reports
+    heir.incident_id = None
+    heir.status = before
+    heir.assignee_id, heir.team_id = withdrawn.assignee_id, withdrawn.team_id
+    if withdrawn.window_start is not None:
+        heir.window_start, heir.window_end = withdrawn.window_start, withdrawn.window_end
+    heir.due_at = due_before
+    heir.overdue_stage, heir.escalated = withdrawn.overdue_stage, withdrawn.escalated
+    heir.updated_at = uow.clock.now()
+    for follower in others:
+        follower.incident_id = heir.id
+    withdrawn.incident_id = heir.id
+    uow.add(
+        OrderEvent(
+            order_id=heir.id,
+            at=uow.clock.now(),
+            actor_id=None,
+            action=str(Action.TAKE_OVER),
+            from_status=heir.status,
+            to_status=heir.status,
+            note=withdrawn.number,
+        )
+    )
+
+
+async def successor(uow: UnitOfWork, order_id: int) -> OrderView | None:
+    """The order that carries the job an order was part of: its primary if it was merged, the
+    heir if it was a primary withdrawn by its reporter; None for an order on its own."""
+    order = await _order(uow, order_id)
+    return None if order.incident_id is None else await get(uow, order.incident_id)
 
 
 async def merge_candidates(uow: UnitOfWork, order_id: int) -> list[MergeCandidate]:

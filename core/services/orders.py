@@ -315,6 +315,7 @@ async def act(
     elif action in (Action.DECLINE, Action.CANNOT_FINISH, Action.REOPEN):
         order.assignee_id = None
     order.updated_at = uow.clock.now()
+    due_before = order.due_at
     if order.status != before:
         await _set_due(uow, order)
     if action is Action.ESCALATE:
@@ -323,7 +324,10 @@ async def act(
     if order.status != before:
         from core.services import incidents  # incidents builds on this module
 
-        await incidents.follow_primary(uow, order, action, actor, before)
+        if action is Action.CANCEL:
+            await incidents.hand_over(uow, order, before, due_before)
+        else:
+            await incidents.follow_primary(uow, order, action, actor, before)
     await uow.flush()
     return await _view(uow, order)
 

@@ -5,7 +5,7 @@ merge; a resident's forged merge press and a stale one are refused."""
 from __future__ import annotations
 
 import pytest
-from resident_steps import forge_press, tap
+from resident_steps import drain, forge_press, tap
 from staff_helpers import latest_order, message_with, press, press_text
 
 from bot.desk import MergeInto
@@ -169,3 +169,87 @@ async def last_id(user: SimUser) -> int:
 async def both_told(first: SimUser, second: SimUser, text: str) -> None:
     for resident in (first, second):
         assert text in (await resident.next_message()).body
+
+
+WITHDRAWN = {
+    "zh-hans": {"carries": "任务改由工单", "cancelled": "您无需前往", "taken": "承接同一故障"},
+    "zh-hant": {"carries": "任務改由工單", "cancelled": "您無需前往", "taken": "承接同一故障"},
+}
+
+
+async def cancel_my_order(resident: SimUser, number: str) -> None:
+    await resident.send_command("menu")
+    menu = await resident.next_message()
+    mine = await tap(resident, menu, "我的工单", "我的工單")
+    card = await tap(resident, mine, number)
+    sure = await tap(resident, card, "取消此工单", "取消此工單")
+    await resident.press(sure.message_id, sure.buttons[0][0]["callback_data"])  # Yes
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])
+async def test_the_primary_withdrawn_the_job_carries_on_for_the_others(
+    world: World, lang: str
+) -> None:
+    expect = WITHDRAWN[lang]
+    dispatcher = await world.staff_member("13800000003", lang)
+    technician = await world.staff_member("13800000001", lang)
+    first = await world.resident("赵", lang)
+    second = await world.resident("钱", lang, unit="102")
+    await report_dead_lift(first)
+    await dispatcher.next_message()
+    primary = await latest_order(world)
+    await report_dead_lift(second)
+    card = await dispatcher.next_message()
+    follower = await latest_order(world)
+    merge = next(b["text"] for row in card.buttons for b in row if b["text"].startswith("合"))
+    assert primary.number in merge
+    await press_text(dispatcher, card, merge)
+    await second.next_message()  # joined to the primary
+    first_card = next(m for m in dispatcher.transcript() if primary.number in m.body)
+    await press(dispatcher, first_card)
+    await press(dispatcher, await dispatcher.next_message())  # 张师傅
+    job = await technician.next_message()
+    await both_told(first, second, "张师傅")  # dispatched
+    await press(technician, job)  # Accept
+    await both_told(first, second, "张师傅")  # accepted
+
+    # The first resident withdraws their report: the lift is still broken for the second.
+    await cancel_my_order(first, primary.number)
+    carried = await technician.next_message()
+    assert expect["carries"] in carried.body and follower.number in carried.body
+    async with world.uow as uow:
+        assert (await orders.get(uow, primary.id)).status is OrderStatus.CANCELLED
+        heir = await orders.get(uow, follower.id)
+        actions = [e.action for e in await orders.timeline(uow, follower.id)]
+    assert heir.status is OrderStatus.ACCEPTED and heir.assignee_id is not None
+    assert actions[-1] == "take_over"
+    # The worker goes on from the new card; the second resident is told, the first no more.
+    await press_text(technician, carried, "我在路上")
+    assert "路上" in (await second.next_message()).body
+    assert await drain(first, quiet=0.5) == []  # who withdrew hears no more of it
+    shown = await tap(second, await _my_orders(second), follower.number)
+    assert expect["taken"] in shown.body
+
+
+async def _my_orders(resident: SimUser) -> TranscriptMessage:
+    await resident.send_command("menu")
+    return await tap(resident, await resident.next_message(), "我的工单", "我的工單")
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])
+async def test_a_cancelled_job_is_called_off_for_its_worker(world: World, lang: str) -> None:
+    dispatcher = await world.staff_member("13800000003", lang)
+    technician = await world.staff_member("13800000001", lang)
+    resident = await world.resident("孙", lang)
+    await report_dead_lift(resident)
+    card = await dispatcher.next_message()
+    order = await latest_order(world)
+    await press(dispatcher, card)
+    await press(dispatcher, await dispatcher.next_message())
+    job = await technician.next_message()
+    await resident.next_message()  # dispatched
+    await press(technician, job)  # Accept
+    await resident.next_message()  # accepted
+    await cancel_my_order(resident, order.number)
+    told = await technician.next_message()
+    assert WITHDRAWN[lang]["cancelled"] in told.body and order.number in told.body
