@@ -400,32 +400,11 @@ class Emulator:
             times=times,
         )
 
-    def set_faults(
-        self,
-        kind: FaultKind | None = None,
-        *,
-        share: float = 1.0,
-        seconds: float | None = None,
-        methods: list[str] | None = None,
-        delay: float = 1.0,
-        status: int = 502,
-        after: int = 0,
-        times: int | None = None,
-    ) -> FaultRule | None:
-        """Replace all faults by this one (kind=None just clears them)."""
+    def set_faults(self, kind: FaultKind | None = None, **options: Any) -> FaultRule | None:
+        """Replace all faults by this one (kind=None just clears them); the options are those
+        of add_fault."""
         self.faults.clear()
-        if kind is None:
-            return None
-        return self.add_fault(
-            kind,
-            share=share,
-            seconds=seconds,
-            methods=methods,
-            delay=delay,
-            status=status,
-            after=after,
-            times=times,
-        )
+        return None if kind is None else self.add_fault(kind, **options)
 
     def clear_faults(self) -> None:
         self.faults.clear()
