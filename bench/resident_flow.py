@@ -46,17 +46,18 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.engine import make_url
 
-from bot.app import Core, run_aiogram
 from bot.channels import aiogram_channel
-from bot.loop import run_event_loop
-from bot.runtime import Runtime, build_runtime, freeze_startup_heap
-from bot.settings import Settings
-from bot.world import BOT_USERNAME, SAMPLE_ESTATE, TOKEN
+from bot.channels.aiogram_channel import run_aiogram
+from bot.runtime.core import Core
+from bot.runtime.loop import run_event_loop
+from bot.runtime.resources import Runtime, build_runtime, freeze_startup_heap
+from bot.runtime.settings import Settings
 from core.crypto import new_key
 from core.db import SCHEMA_PARAM, create_engine, is_sqlite
 from core.enums import Relation
 from core.models import Base
 from core.services import directory, importer, invitations
+from sandbox.world import BOT_USERNAME, SAMPLE_ESTATE, TOKEN
 from tg_emulator import Emulator, SimUser
 from tg_emulator.state import BotState
 from tg_emulator.transcript import TranscriptMessage
@@ -354,7 +355,7 @@ async def bot_process(spec: BotSpec) -> AsyncIterator[int]:
 async def bind_resident(
     emulator: Emulator, runtime: Runtime, name: str, building: str, unit: str
 ) -> SimUser:
-    """A person bound to a unit through an invitation, as bot.world does it."""
+    """A person bound to a unit through an invitation, as sandbox.world does it."""
     async with runtime.uow_factory() as uow:
         estate = await directory.require_estate(uow, "BX")
         found = await directory.find_unit(uow, estate.id, building, unit)

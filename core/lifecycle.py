@@ -52,6 +52,9 @@ class Action(StrEnum):
     MERGE = "merge"  # the desk joined reports of one public-area fault into one incident
     # The incident's primary was withdrawn by its reporter: this report now carries the job.
     TAKE_OVER = "take_over"
+    # Seed 002 4.3.4: a job not signed off at the end of the day, and its worker's answer.
+    END_OF_DAY_QUESTION = "eod_question"
+    END_OF_DAY_ANSWER = "eod_answer"
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ RULES: dict[Action, Rule] = {
     # Checked on both orders of a merge (core/services/incidents.py); the status is unchanged here.
     Action.MERGE: _rule(OPEN_STATUSES, None, P.DESK),
     Action.TAKE_OVER: _rule(OPEN_STATUSES, None, P.SYSTEM),
+    Action.END_OF_DAY_QUESTION: _rule(OPEN_STATUSES, None, P.SYSTEM),
+    Action.END_OF_DAY_ANSWER: _rule(OPEN_STATUSES, None, P.ASSIGNEE),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

@@ -2,8 +2,9 @@
 confirmation, the team digests (08:00, 13:30) and the end-of-day check (17:30, answers to the
 supervisor at 18:30).
 
-Each function works in the caller's unit of work and tells people through a `Notifier` (the bot
-implements it over its outbox), so what a routine changes and what it says commit together.
+Each function works in the caller's unit of work and announces what it did (core/news.py); the
+caller renders the news before committing, so what a routine changes and what it says commit
+together.
 A daily routine first claims its `RoutineRun` row (estate, routine, local day): a second claim,
 after a restart or on another machine, finds the row and does nothing, and a run that failed
 rolls its claim back with everything else, to be caught up at the next tick.
@@ -15,21 +16,32 @@ the setting `routines`, e.g. {"eod_report": "19:00"}.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.enums import OrderKind, OrderStatus, Role
+from core.enums import OrderKind, OrderStatus
 from core.lifecycle import Action, Actor
 from core.models import Estate, Order, OrderEvent, RoutineRun, Team
-from core.services import dispatch, orders, people
-from core.services.dispatch import TEAM_FOR_KIND, DispatchMode
+from core.news import (
+    Delayed,
+    DeskReason,
+    DigestReady,
+    EndOfDayAsked,
+    EndOfDayReport,
+    Escalated,
+    FollowUp,
+    Reminded,
+)
+from core.services import dispatch, orders
+from core.services.dispatch import TEAM_FOR_KIND, Routed
 from core.services.orders import OrderView
 from core.timelimits import due_after
 from core.uow import UnitOfWork
@@ -64,8 +76,6 @@ UNSIGNED = (
     OrderStatus.EN_ROUTE,
     OrderStatus.ON_SITE,
 )
-EOD_ASKED = "eod"  # the note of the REMIND event that asked the worker at the end of the day
-EOD_ANSWER = "eod: "  # the prefix of the worker's answer (a NOTE, bot/handlers/staff.py)
 AUTO_CONFIRM_NOTE = "auto: no answer from the resident in 48 hours"
 
 
@@ -95,36 +105,6 @@ class EndOfDayLine:
     order: OrderView
     worker_id: int | None
     answer: str | None  # None: the worker did not answer
-
-
-class Notifier(Protocol):
-    """What the routines need said; the bot says it in each person's language."""
-
-    async def remind(self, order: OrderView) -> None:
-        """Stage 1: whoever owes the next step (the worker, or the desk before dispatch)."""
-
-    async def back_to_desk(self, order: OrderView) -> None:
-        """Stage 2 when no rule re-dispatches: the desk dispatches again or follows up."""
-
-    async def dispatched(self, order: OrderView) -> None:
-        """Stage 2 in automatic mode: the new worker's job card, the resident told."""
-
-    async def posted_for_grab(self, order: OrderView, team_id: int) -> None: ...
-
-    async def escalated(self, order: OrderView, supervisor_ids: list[int]) -> None: ...
-
-    async def apology(self, order: OrderView) -> None:
-        """The resident: sorry, the next step is now expected by `order.due_at`."""
-
-    async def auto_confirmed(self, order: OrderView) -> None: ...
-
-    async def digest(self, estate_id: int, routine: Routine, digest: TeamDigest) -> None: ...
-
-    async def ask_end_of_day(self, order: OrderView) -> None: ...
-
-    async def end_of_day_report(
-        self, estate_id: int, day: date, lines: list[EndOfDayLine], supervisor_ids: list[int]
-    ) -> None: ...
 
 
 # --- when ----------------------------------------------------------------------------------------
@@ -175,9 +155,7 @@ async def claim_run(uow: UnitOfWork, estate_id: int, routine: Routine, day: date
     return (await uow.session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def run_routine(
-    uow: UnitOfWork, estate: EstateTimes, routine: Routine, notifier: Notifier
-) -> bool:
+async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Routine) -> bool:
     """Runs one daily routine for today unless it already ran; the caller commits."""
     day = local_day(uow.clock.now(), estate.timezone)
     if not await claim_run(uow, estate.id, routine, day):
@@ -185,14 +163,13 @@ async def run_routine(
     if routine in (Routine.MORNING_DIGEST, Routine.AFTERNOON_DIGEST):
         for digest in await team_digests(uow, estate.id, estate.timezone):
             if not digest.empty:
-                await notifier.digest(estate.id, routine, digest)
+                uow.announce(DigestReady(estate.id, digest))
     elif routine is Routine.END_OF_DAY_CHECK:
-        await end_of_day_check(uow, estate.id, notifier)
+        await end_of_day_check(uow, estate.id)
     elif routine is Routine.END_OF_DAY_REPORT:
         lines = await end_of_day_answers(uow, estate.id, estate.timezone)
         if lines:
-            supervisors = await people.holders(uow, estate.id, {Role.SUPERVISOR})
-            await notifier.end_of_day_report(estate.id, day, lines, supervisors)
+            uow.announce(EndOfDayReport(estate.id, day, tuple(lines)))
     return True
 
 
@@ -222,7 +199,7 @@ async def _lock(uow: UnitOfWork, order_id: int) -> Order | None:
     return await uow.session.scalar(query)
 
 
-async def handle_overdue(uow: UnitOfWork, order_id: int, notifier: Notifier) -> str | None:
+async def handle_overdue(uow: UnitOfWork, order_id: int) -> str | None:
     """Takes the next step for one overdue order; returns what was done (None: nothing due)."""
     order = await _lock(uow, order_id)
     now = uow.clock.now()
@@ -235,50 +212,41 @@ async def handle_overdue(uow: UnitOfWork, order_id: int, notifier: Notifier) -> 
     ):
         return None
     if order.status == OrderStatus.COMPLETED:
-        return await _unconfirmed(uow, order, notifier)
+        return await _unconfirmed(uow, order)
     system = Actor.system()
     stage = order.overdue_stage + 1
     status = order.status
     if stage == REMINDED:
-        view = await orders.act(uow, order.id, Action.REMIND, system, f"overdue: {status}")
-        await notifier.remind(view)
+        await orders.act(uow, order.id, Action.REMIND, system, f"overdue: {status}")
+        uow.announce(Reminded(order.id))
         done = "reminded"
     elif stage == REDISPATCHED:
-        view, done = await _redispatch(uow, order, notifier)
+        done = await _redispatch(uow, order)
     else:
-        view = await orders.act(uow, order.id, Action.ESCALATE, system, f"overdue: {status}")
-        await notifier.escalated(
-            view, await people.holders(uow, order.estate_id, {Role.SUPERVISOR})
-        )
+        await orders.act(uow, order.id, Action.ESCALATE, system, f"overdue: {status}")
+        uow.announce(Escalated(order.id))
         done = "escalated"
     await _next_limit(uow, order, stage)
-    view = await orders.get(uow, order.id)
-    await notifier.apology(view)
+    uow.announce(Delayed(order.id))
     return done
 
 
-async def _redispatch(uow: UnitOfWork, order: Order, notifier: Notifier) -> tuple[OrderView, str]:
-    """Before acceptance the estate's mode re-dispatches: the rules pick someone else, or the
-    team's group gets the job again; otherwise (and once work has begun) the desk takes it up."""
-    system = Actor.system()
-    if order.status in (OrderStatus.REGISTERED, OrderStatus.DISPATCHED):
-        mode = await dispatch.mode_for(uow, order.estate_id, OrderKind(order.kind))
-        if mode is DispatchMode.AUTO:
-            exclude = {order.assignee_id} if order.assignee_id else set()
-            worker = await dispatch.auto_pick(uow, order.id, exclude)
-            if worker is not None:
-                view = await dispatch.dispatch(
-                    uow, order.id, worker, None, "overdue: re-dispatched"
-                )
-                await notifier.dispatched(view)
-                return view, "redispatched"
-        elif mode is DispatchMode.GRAB:
-            view, team_id = await dispatch.post_for_grab(uow, order.id, None)
-            await notifier.posted_for_grab(view, team_id)
-            return view, "reposted"
-    view = await orders.act(uow, order.id, Action.REMIND, system, f"overdue: {order.status} desk")
-    await notifier.back_to_desk(view)
-    return view, "desk"
+async def _redispatch(uow: UnitOfWork, order: Order) -> str:
+    """Before acceptance the order goes on its way again by the estate's mode (the rules pick
+    someone else, the team's group may grab it, or the desk dispatches); once work has begun
+    the desk follows it up."""
+    status = order.status
+    if status in (OrderStatus.REGISTERED, OrderStatus.DISPATCHED):
+        exclude = {order.assignee_id} if order.assignee_id else None
+        reason = DeskReason.WAITING if status == OrderStatus.REGISTERED else DeskReason.OVERDUE
+        routed = await dispatch.route(uow, order.id, reason, exclude=exclude)
+        if routed is not Routed.DESK:
+            return "redispatched" if routed is Routed.DISPATCHED else "reposted"
+        await orders.act(uow, order.id, Action.REMIND, Actor.system(), f"overdue: {status} desk")
+        return "desk"
+    await orders.act(uow, order.id, Action.REMIND, Actor.system(), f"overdue: {status} desk")
+    uow.announce(FollowUp(order.id))
+    return "desk"
 
 
 async def _next_limit(uow: UnitOfWork, order: Order, stage: int) -> None:
@@ -296,33 +264,34 @@ async def _next_limit(uow: UnitOfWork, order: Order, stage: int) -> None:
     await uow.flush()
 
 
-async def _unconfirmed(uow: UnitOfWork, order: Order, notifier: Notifier) -> str:
+async def _unconfirmed(uow: UnitOfWork, order: Order) -> str:
     """48 hours without the resident's answer: confirmed by the system, recorded as such.
     A complaint is never closed that way: it goes to a supervisor to call the resident."""
     system = Actor.system()
     if order.kind == OrderKind.COMPLAINT:
-        view = await orders.act(
+        await orders.act(
             uow, order.id, Action.ESCALATE, system, "complaint not confirmed in 48 hours"
         )
         order.overdue_stage = ESCALATED
         await uow.flush()
-        supervisors = await people.holders(uow, order.estate_id, {Role.SUPERVISOR})
-        await notifier.escalated(view, supervisors)
+        uow.announce(Escalated(order.id))
         return "escalated"
-    view = await orders.act(uow, order.id, Action.CONFIRM, system, AUTO_CONFIRM_NOTE)
-    await notifier.auto_confirmed(view)
+    await orders.act(uow, order.id, Action.CONFIRM, system, AUTO_CONFIRM_NOTE)
     return "confirmed"
 
 
-async def sweep(uow_factory: Any, notifier_for: Any) -> dict[str, int]:
+async def sweep(
+    uow_factory: Any, before_commit: Callable[[UnitOfWork], Awaitable[None]]
+) -> dict[str, int]:
     """Every overdue order, each in its own unit of work (one failure never holds back the
-    rest); `notifier_for(uow)` builds the notifier writing into that unit's outbox."""
+    rest); `before_commit(uow)` renders that unit's news into its outbox."""
     async with uow_factory() as uow:
         ids = await overdue_orders(uow)
     counts: dict[str, int] = {}
     for order_id in ids:
         async with uow_factory() as uow:
-            done = await handle_overdue(uow, order_id, notifier_for(uow))
+            done = await handle_overdue(uow, order_id)
+            await before_commit(uow)
             await uow.commit()
         if done:
             counts[done] = counts.get(done, 0) + 1
@@ -385,7 +354,7 @@ async def team_digests(uow: UnitOfWork, estate_id: int, timezone: str) -> list[T
 # --- the end-of-day check ------------------------------------------------------------------------
 
 
-async def end_of_day_check(uow: UnitOfWork, estate_id: int, notifier: Notifier) -> int:
+async def end_of_day_check(uow: UnitOfWork, estate_id: int) -> int:
     """Seed 002, 4.3.4: every job not signed off asks its worker for the reason and the
     expected completion; the question is an event on the order."""
     ids = await uow.session.scalars(
@@ -400,8 +369,8 @@ async def end_of_day_check(uow: UnitOfWork, estate_id: int, notifier: Notifier) 
     )
     count = 0
     for order_id in list(ids):
-        view = await orders.act(uow, order_id, Action.REMIND, Actor.system(), EOD_ASKED)
-        await notifier.ask_end_of_day(view)
+        await orders.act(uow, order_id, Action.END_OF_DAY_QUESTION, Actor.system())
+        uow.announce(EndOfDayAsked(order_id))
         count += 1
     return count
 
@@ -416,8 +385,7 @@ async def end_of_day_answers(uow: UnitOfWork, estate_id: int, timezone: str) -> 
             .join(Order, Order.id == OrderEvent.order_id)
             .where(
                 Order.estate_id == estate_id,
-                OrderEvent.action == str(Action.REMIND),
-                OrderEvent.note == EOD_ASKED,
+                OrderEvent.action == str(Action.END_OF_DAY_QUESTION),
                 OrderEvent.at >= since,
             )
             .order_by(OrderEvent.id)
@@ -432,13 +400,10 @@ async def end_of_day_answers(uow: UnitOfWork, estate_id: int, timezone: str) -> 
             .where(
                 OrderEvent.order_id == order_id,
                 OrderEvent.id > event_id,
-                OrderEvent.action == str(Action.NOTE),
-                OrderEvent.note.startswith(EOD_ANSWER),
+                OrderEvent.action == str(Action.END_OF_DAY_ANSWER),
             )
             .order_by(OrderEvent.id.desc())
             .limit(1)
         )
-        lines.append(
-            EndOfDayLine(view, view.assignee_id, answer[len(EOD_ANSWER) :] if answer else None)
-        )
+        lines.append(EndOfDayLine(view, view.assignee_id, answer))
     return lines

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.crypto import Cipher
+from core.news import News
 
 
 class UnitOfWork:
@@ -19,6 +20,8 @@ class UnitOfWork:
         self.clock = clock
         self.cipher = cipher
         self._session: AsyncSession | None = None
+        # What happened that somebody must hear of (core/news.py): rendered before the commit.
+        self.news: list[News] = []
         self.dialect = sessions.kw["bind"].dialect.name if "bind" in sessions.kw else "sqlite"
 
     @property
@@ -40,6 +43,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
+        self.news = []  # what a rolled-back change would have said is never said
         try:
             await session.rollback()
         finally:
@@ -50,6 +54,13 @@ class UnitOfWork:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    def announce(self, news: News) -> None:
+        self.news.append(news)
+
+    def take_news(self) -> list[News]:
+        news, self.news = self.news, []
+        return news
 
     def add(self, row: Any) -> None:
         self.session.add(row)

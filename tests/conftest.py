@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import uvloop
 
-from bot.world import World, running_world
 from core.clock import FakeClock
+from sandbox.world import World, running_world
 from tg_emulator import Emulator
 
 from dbutil import BACKENDS, temp_database

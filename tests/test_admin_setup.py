@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
-from bot.cli_admin import admin_app
+from bot.cli.admin import admin_app
 from core.clock import FakeClock
 from core.crypto import Cipher, new_key
 from core.db import create_engine, session_factory

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.delivery_plan import SendAlbum, SendDocument, SendPhoto, SendText, plan_send
-from bot.replies import CAPTION_LIMIT, TEXT_LIMIT, Button, Reply
+from bot.conversation.replies import CAPTION_LIMIT, TEXT_LIMIT, Button, Reply
 
 
 def test_text_alone_is_one_message_with_the_keyboard() -> None:

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.aiogram_channel import AiogramTransport, make_bot
-from bot.runtime import Runtime, build_runtime
-from bot.sender import OutboxSender, SendRates
-from bot.settings import Settings
+from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.sender import OutboxSender, SendRates
+from bot.runtime.settings import Settings
 from core.crypto import new_key
 from core.enums import OutboxStatus
 from core.models import Base, ChatIdentity, OutboxMessage

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import pytest
 
-from bot.payloads import MAX_BYTES, InvalidPayload, Payload, unpack_as
+from bot.conversation.payloads import MAX_BYTES, InvalidPayload, Payload, unpack_as
 
 
 class Colour(StrEnum):

@@ -10,35 +10,52 @@ from pathlib import Path
 
 import pytest
 
-from core import routines
+from core import news, routines
 from core.clock import FakeClock
 from core.crypto import Cipher, new_key
 from core.db import create_engine, session_factory
 from core.enums import OrderKind, OrderStatus
 from core.leadership import Leadership
-from core.lifecycle import Actor
+from core.lifecycle import Action, Actor
 from core.models import Base
 from core.routines import Routine
 from core.services import directory, dispatch, importer, jobs, orders
 from core.services.dispatch import DispatchMode
 from core.services.orders import NewOrder
-from core.uow import UnitOfWorkFactory
+from core.uow import UnitOfWork, UnitOfWorkFactory
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 MONDAY_9 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
 
+ROUTINE_NEWS = {
+    news.Reminded: "remind",
+    news.NeedsDispatch: "back_to_desk",
+    news.FollowUp: "back_to_desk",
+    news.Escalated: "escalated",
+    news.Delayed: "apology",
+    news.DigestReady: "digest",
+    news.EndOfDayAsked: "ask_end_of_day",
+    news.EndOfDayReport: "end_of_day_report",
+}
+
+
 class Recorder:
-    """A Notifier that writes down what it was asked to say."""
+    """Takes the news a routine announced before its commit, as the bot would render it."""
 
     def __init__(self) -> None:
-        self.said: list[tuple[str, object]] = []
+        self.said: list[tuple[str, news.News]] = []
 
-    def __getattr__(self, name: str):
-        async def record(*args: object) -> None:
-            self.said.append((name, args))
-
-        return record
+    async def __call__(self, uow: UnitOfWork) -> None:
+        for item in uow.take_news():
+            name = ROUTINE_NEWS.get(type(item))
+            if isinstance(item, news.OrderActed):
+                if item.action is Action.DISPATCH:
+                    name = "dispatched"
+                elif item.action is Action.CONFIRM and item.actor_id is None:
+                    name = "auto_confirmed"
+            if name is not None:
+                self.said.append((name, item))
 
     def names(self) -> list[str]:
         return [name for name, _ in self.said]
@@ -76,7 +93,7 @@ async def new_order(uows: UnitOfWorkFactory, kind: OrderKind = OrderKind.IN_HOME
 
 
 async def sweep(uows: UnitOfWorkFactory, recorder: Recorder) -> dict[str, int]:
-    return await routines.sweep(uows, lambda uow: recorder)
+    return await routines.sweep(uows, recorder)
 
 
 async def order(uows: UnitOfWorkFactory, order_id: int) -> orders.OrderView:
@@ -116,8 +133,7 @@ async def test_overdue_acceptance_reminds_then_goes_to_the_desk_then_escalates(
     escalated = await order(uows, order_id)
     assert escalated.escalated and escalated.status is OrderStatus.DISPATCHED
     assert recorder.names()[2:] == ["back_to_desk", "apology", "escalated", "apology"]
-    supervisors = recorder.said[4][1][1]  # type: ignore[index]
-    assert supervisors == [await staff(uows, "13800000004")]
+    assert recorder.said[2][1] == news.NeedsDispatch(order_id, news.DeskReason.OVERDUE)
     clock.advance(timedelta(days=3))
     assert await sweep(uows, recorder) == {}  # the last stage is final
 
@@ -206,13 +222,15 @@ async def test_routines_run_once_a_day_and_missed_ones_are_caught_up(
         assert await routines.due_routines(uow, estate) == [Routine.MORNING_DIGEST]
     recorder = Recorder()
     async with uows() as uow:
-        assert await routines.run_routine(uow, estate, Routine.MORNING_DIGEST, recorder)
+        assert await routines.run_routine(uow, estate, Routine.MORNING_DIGEST)
+        await recorder(uow)
         await uow.commit()
     async with uows() as uow:  # a restart: the row says it ran
         assert await routines.due_routines(uow, estate) == []
-        assert not await routines.run_routine(uow, estate, Routine.MORNING_DIGEST, recorder)
-    [(name, (_, routine, digest))] = recorder.said  # type: ignore[misc]
-    assert name == "digest" and routine is Routine.MORNING_DIGEST
+        assert not await routines.run_routine(uow, estate, Routine.MORNING_DIGEST)
+    [(name, ready)] = recorder.said
+    assert name == "digest"
+    digest = ready.digest  # type: ignore[attr-defined]
     assert digest.team_name == "工程组" and len(digest.new) == 1  # type: ignore[attr-defined]
 
     clock.advance(timedelta(hours=10))  # 19:00: the bot was down all afternoon
@@ -231,14 +249,14 @@ async def test_a_failed_run_is_rolled_back_and_runs_again(uows: UnitOfWorkFactor
     async with uows() as uow:
         [estate] = await routines.estates(uow)
 
-    class Broken(Recorder):
-        async def digest(self, *args: object) -> None:
-            raise RuntimeError("the outbox is down")
+    async def broken(uow: UnitOfWork) -> None:
+        raise RuntimeError("the outbox is down")
 
     await new_order(uows)
     with pytest.raises(RuntimeError):
         async with uows() as uow:
-            await routines.run_routine(uow, estate, Routine.MORNING_DIGEST, Broken())
+            await routines.run_routine(uow, estate, Routine.MORNING_DIGEST)
+            await broken(uow)
             await uow.commit()
     async with uows() as uow:
         assert await routines.due_routines(uow, estate) == [Routine.MORNING_DIGEST]
@@ -260,25 +278,28 @@ async def test_end_of_day_asks_every_unsigned_job_and_reports_the_answers(
         [estate] = await routines.estates(uow)
     recorder = Recorder()
     async with uows() as uow:
-        assert await routines.run_routine(uow, estate, Routine.END_OF_DAY_CHECK, recorder)
+        assert await routines.run_routine(uow, estate, Routine.END_OF_DAY_CHECK)
+        await recorder(uow)
         await uow.commit()
     assert recorder.names() == ["ask_end_of_day", "ask_end_of_day"]
     clock.advance(timedelta(minutes=10))
     async with uows() as uow:
-        await jobs.note(uow, answered, zhang, routines.EOD_ANSWER + "缺零件，明天上午完成")
+        await jobs.relay(uow, answered, zhang, "一个无关的留言")  # a message is not an answer
+        await jobs.answer_end_of_day(uow, answered, zhang, "缺零件，明天上午完成")
         await uow.commit()
     clock.set(datetime(2026, 11, 23, 10, 30, tzinfo=UTC))  # 18:30
     report = Recorder()
     async with uows() as uow:
-        assert await routines.run_routine(uow, estate, Routine.END_OF_DAY_REPORT, report)
+        assert await routines.run_routine(uow, estate, Routine.END_OF_DAY_REPORT)
+        await report(uow)
         await uow.commit()
-    [(name, (_, _, lines, supervisors))] = report.said  # type: ignore[misc]
+    [(name, item)] = report.said
     assert name == "end_of_day_report"
-    assert {line.order.id: line.answer for line in lines} == {  # type: ignore[attr-defined]
+    lines = item.lines  # type: ignore[attr-defined]
+    assert {line.order.id: line.answer for line in lines} == {
         answered: "缺零件，明天上午完成",
         silent: None,
     }
-    assert supervisors == [await staff(uows, "13800000004")]
 
 
 async def test_one_scheduler_leads(db_url: str) -> None:

@@ -37,14 +37,17 @@ from aiogram.types import (
     Update,
 )
 
-from bot import routing
 from bot.channels import aiogram_speedups, delivery_plan  # noqa: F401 - speedups: see there
 from bot.channels.chat_order import ChatTurns
 from bot.channels.telegram_update import to_inbound
-from bot.context import Context
-from bot.events import Inbound
-from bot.pipeline import Handled, Pipeline
-from bot.sender import Delivery
+from bot.conversation import routing
+from bot.conversation.context import Context
+from bot.conversation.events import Inbound
+from bot.runtime.core import Core
+from bot.runtime.pipeline import Handled, Pipeline
+from bot.runtime.sender import Delivery
+from bot.runtime.supervisor import run_all
+from bot.views.commands import default_menus as command_menus
 from core.db import json_dumps
 from core.services.outbox import OutboxItem
 
@@ -287,3 +290,20 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Any) -> None
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
+    bot = make_bot(token, api_base)
+    dispatcher = build_dispatcher(core.pipeline)
+    sender = core.attach_sender(AiogramTransport(bot))
+    try:
+        await set_default_commands(bot, command_menus(core.config.default_locale))
+        loops = core.background_loops(sender)
+        if webhook:
+            loops["webhook"] = lambda: serve_webhook(dispatcher, bot, core.runtime.settings)
+        else:
+            await bot.delete_webhook()
+            loops["polling"] = lambda: poll(dispatcher, bot, core.runtime.settings.polling_timeout)
+        await run_all(loops)
+    finally:
+        await bot.session.close()

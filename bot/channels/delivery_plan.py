@@ -21,8 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from bot.replies import CAPTION_LIMIT, split_text, utf16_len
-from bot.sender import Delivery
+from bot.conversation.replies import CAPTION_LIMIT, split_text, utf16_len
+from bot.runtime.sender import Delivery
 from core.enums import OutboxKind
 from core.services.outbox import OutboxItem
 

@@ -47,13 +47,14 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 from yarl import URL
 
-from bot.app import Core, command_menus
 from bot.channels import delivery_plan
 from bot.channels.chat_order import ChatTurns
 from bot.channels.telegram_update import to_inbound
-from bot.pipeline import Pipeline
-from bot.sender import Delivery
-from bot.supervisor import run_all
+from bot.runtime.core import Core
+from bot.runtime.pipeline import Pipeline
+from bot.runtime.sender import Delivery
+from bot.runtime.supervisor import run_all
+from bot.views.commands import default_menus as command_menus
 from core.services.outbox import OutboxItem
 
 # PTB 22 is moving time periods (RetryAfter.retry_after, ...) from int seconds to timedelta and,

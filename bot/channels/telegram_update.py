@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.events import Inbound, Kind, parse_command
+from bot.conversation.events import Inbound, Kind, parse_command
 
 PLATFORM = "telegram"
 

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.context import Context
-from bot.desk import post_to_desk
-from bot.events import Kind
-from bot.labels import RELATION_LABELS
-from bot.menus import Menu, MenuItem, main_menu
-from bot.payloads import Payload
-from bot.replies import Button, KeyButton, Reply
-from bot.routing import Router
+from bot.conversation.context import Context
+from bot.conversation.events import Kind
+from bot.conversation.payloads import STALE_BUTTON, Payload
+from bot.conversation.replies import Button, KeyButton, Reply
+from bot.conversation.routing import Router
+from bot.views.binding_news import BindDecision, Verdict
+from bot.views.labels import RELATION_LABELS
+from bot.views.menus import Menu, MenuItem, main_menu
 from core.crypto import mask_phone, normalize_phone
 from core.enums import BindingStatus, Relation, Role
-from core.i18n import N_, Translator, in_simplified
+from core.i18n import N_, in_simplified
 from core.services import directory, identities, people, residents
 
 DIALOG = "bind"
@@ -40,22 +40,11 @@ class Level(StrEnum):
     RELATION = "re"
 
 
-class Verdict(StrEnum):
-    APPROVE = "a"
-    REJECT = "r"
-
-
 @dataclass(frozen=True)
 class BindPick(Payload, prefix="bp"):
     nonce: int
     level: Level
     value: str
-
-
-@dataclass(frozen=True)
-class BindDecision(Payload, prefix="bd"):
-    binding_id: int
-    verdict: Verdict
 
 
 @dataclass(frozen=True)
@@ -205,7 +194,7 @@ async def switch_home(ctx: Context, payload: SwitchHome) -> None:
 @router.button(BindPick)
 async def on_pick(ctx: Context, pick: BindPick) -> None:
     if not ctx.in_dialog(DIALOG) or pick.nonce != ctx.nonce:
-        await ctx.reply(ctx._("This button belongs to an earlier message and no longer works."))
+        await ctx.reply(ctx.t(STALE_BUTTON))
         if ctx.in_dialog(DIALOG):
             await ask(ctx)
         return
@@ -314,11 +303,6 @@ async def _request_filed(
         return
     await ctx.reply(Reply(ctx._(REQUEST_FILED, home=home), remove_keyboard=True))
     await ctx.reply(main_menu(ctx))
-    name = ctx.inbound.first_name or ""
-    binding = outcome.binding
-    await post_to_desk(
-        ctx, binding.estate_id, lambda t: desk_card(t, binding, name, phone, typed=typed)
-    )
 
 
 NOT_YOUR_CONTACT = N_(
@@ -331,40 +315,6 @@ BOUND_AT_ONCE = N_(
 REQUEST_FILED = N_(
     "Thank you. Your request to bind {home} has been sent to the service desk; we will tell you "
     "here as soon as it is decided. Meanwhile you can still read the service centre's contacts."
-)
-
-
-def desk_card(
-    t: Translator, binding: residents.BindingView, name: str, phone: str, typed: bool = False
-) -> Reply:
-    text = t(
-        DESK_REQUEST,
-        name=name or "-",
-        phone=phone,
-        home=t.name(f"{binding.estate_name} {binding.label}"),
-        relation=t(RELATION_LABELS[binding.relation]),
-    )
-    if typed:
-        text += "\n" + t(TYPED_PHONE)
-    return Reply(
-        text,
-        buttons=[
-            [
-                Button(t(APPROVE), BindDecision(binding.id, Verdict.APPROVE)),
-                Button(t(REJECT), BindDecision(binding.id, Verdict.REJECT)),
-            ]
-        ],
-    )
-
-
-TYPED_PHONE = N_(
-    "The number was typed, not shared from Telegram: please call it to check before approving."
-)
-APPROVE = N_("Approve")
-REJECT = N_("Reject")
-DESK_REQUEST = N_(
-    "Binding request: {name} ({phone}) asks to bind {home} as {relation}. Please check with the "
-    "owner records, then approve or reject."
 )
 
 
@@ -387,20 +337,6 @@ async def on_decision(ctx: Context, payload: BindDecision) -> None:
         await ctx.edit(
             ctx._("Rejected: the request for {home} ({phone}).", home=home, phone=masked)
         )
-    await ctx.notify(binding.person_id, lambda t: resident_verdict(t, home, approved))
 
 
 ALREADY_DECIDED = N_("The binding request for {home} was already decided.")
-
-
-def resident_verdict(t: Translator, home: str, approved: bool) -> Reply:
-    text = t(APPROVED if approved else REJECTED, home=home)
-    return Reply(text, buttons=[[Button(t(MAIN_MENU), Menu(MenuItem.MENU))]])
-
-
-APPROVED = N_("Good news: your home {home} is now bound. How can we help you?")
-REJECTED = N_(
-    "Sorry, the service desk could not confirm your request for {home}. Please contact the "
-    "management office, who will gladly help."
-)
-MAIN_MENU = N_("Main menu")

@@ -8,28 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
-from bot import notify
-from bot.context import Context
-from bot.events import Kind
-from bot.handlers.desk import CollectFee
-from bot.payloads import Payload
-from bot.replies import Button, Reply
-from bot.routing import Router
-from core.enums import Role
+from bot.conversation.context import Context
+from bot.conversation.events import Kind
+from bot.conversation.payloads import InvalidPayload, Payload
+from bot.conversation.replies import Button, Reply
+from bot.conversation.routing import Router
+from bot.views.cards import FEE_NONE
 from core.errors import InvalidInput
 from core.i18n import N_
-from core.services import jobs, people
+from core.services import jobs
 from core.services.orders import OrderView
 
 DIALOG = "complete"
 router = Router("complete_job")
 
 
+class StepOp(StrEnum):
+    NEXT = "next"  # the photos are done
+    SKIP = "skip"  # no materials
+    NO_FEE = "nofee"
+    CONFIRM = "ok"
+    CANCEL = "cancel"
+
+
 @dataclass(frozen=True)
 class CompleteStep(Payload, prefix="cj"):
     nonce: int
-    op: str  # next: photos done; skip: no materials; nofee; ok; cancel
+    op: StepOp
 
 
 ASK_WORK = N_("What did you do for order {number}? Please describe it in a few words.")
@@ -42,11 +49,11 @@ ASK_FEE = N_("What fee did the resident pay (in yuan)? Write the amount, or tap 
 async def start(ctx: Context, order: OrderView) -> None:
     ctx.start_dialog(DIALOG, "work", {"order_id": order.id, "number": order.number})
     ctx.remember(before=[], after=[])
-    await ctx.reply(ctx._(ASK_WORK, number=order.number))
+    await ctx.reply(ctx.t(ASK_WORK, number=order.number))
 
 
-def _button(ctx: Context, label: str, op: str) -> Button:
-    return Button(ctx._(label), CompleteStep(ctx.nonce, op))
+def _button(ctx: Context, label: str, op: StepOp) -> Button:
+    return Button(ctx.t(label), CompleteStep(ctx.nonce, op))
 
 
 @router.message(dialog=DIALOG)
@@ -58,14 +65,14 @@ async def on_message(ctx: Context) -> None:
     if step == "work" and inbound.kind is Kind.TEXT and text:
         ctx.remember(work=text[:1000])
         ctx.set_step("before")
-        await ctx.reply(Reply(ctx._(ASK_BEFORE), buttons=[[_button(ctx, N_("Next"), "next")]]))
+        await ctx.reply(Reply(ctx.t(ASK_BEFORE), buttons=[[_button(ctx, N_("Next"), StepOp.NEXT)]]))
     elif step in ("before", "after") and inbound.kind is Kind.PHOTO and inbound.file_ref:
         photos = [*ctx.state.data.get(step, []), inbound.file_ref][:10]
         ctx.remember(**{step: photos})
         if not inbound.media_group_id or ctx.state.data.get("album") != inbound.media_group_id:
             ctx.remember(album=inbound.media_group_id)
             await ctx.reply(
-                Reply(ctx._("Photo received."), buttons=[[_button(ctx, N_("Next"), "next")]])
+                Reply(ctx.t("Photo received."), buttons=[[_button(ctx, N_("Next"), StepOp.NEXT)]])
             )
     elif step == "materials" and inbound.kind is Kind.TEXT and text:
         ctx.remember(materials=text[:500])
@@ -74,17 +81,17 @@ async def on_message(ctx: Context) -> None:
         try:
             fee = jobs.parse_fee(text)
         except InvalidInput:
-            await ctx.reply(ctx._("Please write the amount as a number, for example 80 or 80.50."))
+            await ctx.reply(ctx.t("Please write the amount as a number, for example 80 or 80.50."))
             return
         ctx.remember(fee=str(fee))
         await _summary(ctx)
     else:
-        await ctx.reply(ctx._("Please answer the question above, or /cancel."))
+        await ctx.reply(ctx.t("Please answer the question above, or /cancel."))
 
 
 async def _ask_fee(ctx: Context) -> None:
     ctx.set_step("fee")
-    await ctx.reply(Reply(ctx._(ASK_FEE), buttons=[[_button(ctx, N_("No fee"), "nofee")]]))
+    await ctx.reply(Reply(ctx.t(ASK_FEE), buttons=[[_button(ctx, N_("No fee"), StepOp.NO_FEE)]]))
 
 
 async def _summary(ctx: Context) -> None:
@@ -93,20 +100,25 @@ async def _summary(ctx: Context) -> None:
     ctx.set_step("confirm")
     fee = Decimal(data["fee"]) if data.get("fee") else None
     lines = [
-        ctx._("Please check the completion of order {number}:", number=data["number"]),
-        ctx._("Work done: {work}", work=data["work"]),
-        ctx._(
+        ctx.t("Please check the completion of order {number}:", number=data["number"]),
+        ctx.t("Work done: {work}", work=data["work"]),
+        ctx.t(
             "Photos: {before} before, {after} after",
             before=len(data["before"]),
             after=len(data["after"]),
         ),
-        ctx._("Materials: {materials}", materials=data.get("materials") or "—"),
-        ctx._("Fee: {fee}", fee=ctx.t.money(fee) if fee else ctx._(notify.FEE_NONE)),
+        ctx.t("Materials: {materials}", materials=data.get("materials") or "—"),
+        ctx.t("Fee: {fee}", fee=ctx.t.money(fee) if fee else ctx.t(FEE_NONE)),
     ]
     await ctx.reply(
         Reply(
             "\n".join(lines),
-            buttons=[[_button(ctx, N_("Confirm"), "ok"), _button(ctx, N_("Cancel"), "cancel")]],
+            buttons=[
+                [
+                    _button(ctx, N_("Confirm"), StepOp.CONFIRM),
+                    _button(ctx, N_("Cancel"), StepOp.CANCEL),
+                ]
+            ],
         )
     )
 
@@ -114,28 +126,29 @@ async def _summary(ctx: Context) -> None:
 @router.button(CompleteStep)
 async def on_step(ctx: Context, payload: CompleteStep) -> None:
     if not ctx.in_dialog(DIALOG) or payload.nonce != ctx.nonce:
-        await ctx.reply(ctx._("This button belongs to an earlier message and no longer works."))
-        return
+        raise InvalidPayload("an earlier completion's button")
     assert ctx.state is not None
     step, op = ctx.state.step, payload.op
-    if step == "before" and op == "next":
+    if step == "before" and op is StepOp.NEXT:
         ctx.set_step("after")
-        await ctx.reply(Reply(ctx._(ASK_AFTER), buttons=[[_button(ctx, N_("Next"), "next")]]))
-    elif step == "after" and op == "next":
+        await ctx.reply(Reply(ctx.t(ASK_AFTER), buttons=[[_button(ctx, N_("Next"), StepOp.NEXT)]]))
+    elif step == "after" and op is StepOp.NEXT:
         ctx.set_step("materials")
-        await ctx.reply(Reply(ctx._(ASK_MATERIALS), buttons=[[_button(ctx, N_("None"), "skip")]]))
-    elif step == "materials" and op == "skip":
+        await ctx.reply(
+            Reply(ctx.t(ASK_MATERIALS), buttons=[[_button(ctx, N_("None"), StepOp.SKIP)]])
+        )
+    elif step == "materials" and op is StepOp.SKIP:
         await _ask_fee(ctx)
-    elif step == "fee" and op == "nofee":
+    elif step == "fee" and op is StepOp.NO_FEE:
         ctx.remember(fee=None)
         await _summary(ctx)
-    elif step == "confirm" and op == "cancel":
+    elif step == "confirm" and op is StepOp.CANCEL:
         ctx.end_dialog()
-        await ctx.edit(ctx._("Not recorded. The job stays open."))
-    elif step == "confirm" and op == "ok":
+        await ctx.edit(ctx.t("Not recorded. The job stays open."))
+    elif step == "confirm" and op is StepOp.CONFIRM:
         await _finish(ctx)
     else:
-        await ctx.reply(ctx._("Please answer the question above, or /cancel."))
+        await ctx.reply(ctx.t("Please answer the question above, or /cancel."))
 
 
 async def _finish(ctx: Context) -> None:
@@ -152,35 +165,16 @@ async def _finish(ctx: Context) -> None:
         ctx.uow, int(data["order_id"]), ctx.person_id, report
     )
     ctx.end_dialog()
-    await notify.completed(ctx, order)
     if needs_supervisor:
-        await _ask_supervisors(ctx, order)
-        text = ctx._(
+        text = ctx.t(
             "Completed. The fee {fee} is at or above the threshold: a supervisor will record it.",
             fee=ctx.t.money(order.fee),  # type: ignore[arg-type]
         )
     elif order.fee:
-        text = ctx._(
+        text = ctx.t(
             "Completed, and the fee {fee} is recorded as collected by you.",
             fee=ctx.t.money(order.fee),
         )
     else:
-        text = ctx._("Completed. The resident is asked to confirm.")
+        text = ctx.t("Completed. The resident is asked to confirm.")
     await ctx.edit(text)
-
-
-async def _ask_supervisors(ctx: Context, order: OrderView) -> None:
-    assert order.fee is not None
-    fee = order.fee
-    for person_id in await people.holders(ctx.uow, order.estate_id, {Role.SUPERVISOR}):
-        await ctx.notify(
-            person_id,
-            lambda t: Reply(
-                t(
-                    "Order {number}: a fee of {fee} is waiting for you to collect and record.",
-                    number=order.number,
-                    fee=t.money(fee),
-                ),
-                buttons=[[Button(t.gettext("Record the fee as collected"), CollectFee(order.id))]],
-            ),
-        )

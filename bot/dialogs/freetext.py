@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.context import Context
+from bot.conversation.context import Context
+from bot.conversation.events import Kind
+from bot.conversation.payloads import STALE_BUTTON, Payload
+from bot.conversation.replies import Button, Reply
+from bot.conversation.routing import Router
 from bot.dialogs import report
-from bot.events import Kind
-from bot.labels import KIND_LABELS
-from bot.menus import main_menu
-from bot.payloads import Payload
-from bot.replies import Button, Reply
-from bot.routing import Router
+from bot.views.labels import KIND_LABELS
+from bot.views.menus import main_menu
 from core.enums import OrderKind, Role
 from core.i18n import N_, pick_name
 from core.services import directory, keywords, residents
@@ -131,9 +131,7 @@ OFFER_UNKNOWN = N_("What would you like to do with these words? Your text is kep
 @router.button(FreeText)
 async def on_choice(ctx: Context, payload: FreeText) -> None:
     if not ctx.in_dialog(DIALOG) or payload.nonce != ctx.nonce:
-        await ctx.reply(
-            main_menu(ctx, ctx._("This button belongs to an earlier message and no longer works."))
-        )
+        await ctx.reply(main_menu(ctx, ctx.t(STALE_BUTTON)))
         return
     assert ctx.state is not None
     data = dict(ctx.state.data)

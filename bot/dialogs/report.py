@@ -23,19 +23,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.context import Context
-from bot.desk import dispatch_new_order
-from bot.dialogs.slots import SLOT_LABELS, Slot, days_offered, local_today, open_slots, window
-from bot.events import MEDIA_KINDS, Kind
-from bot.labels import KIND_LABELS, PRIORITY_LABELS
-from bot.menus import Menu, MenuItem, main_menu
-from bot.payloads import Payload
-from bot.replies import Button, Reply
-from bot.routing import Router
+from bot.conversation.context import Context
+from bot.conversation.events import MEDIA_KINDS, Kind
+from bot.conversation.payloads import STALE_BUTTON, Payload
+from bot.conversation.replies import Button, Reply
+from bot.conversation.routing import Router
+from bot.views.labels import KIND_LABELS, PRIORITY_LABELS
+from bot.views.menus import Menu, MenuItem, main_menu
+from bot.views.slots import SLOT_LABELS, Slot, days_offered, local_today, open_slots, window
 from core.enums import OrderKind, Priority
 from core.i18n import N_, pick_name
 from core.lifecycle import Action, Actor
-from core.services import directory, orders, residents
+from core.news import DeskReason
+from core.services import directory, dispatch, orders, residents
 from core.services.orders import Attachment, NewOrder
 
 DIALOG = "report"
@@ -402,7 +402,7 @@ async def from_menu(ctx: Context, payload: Menu) -> bool:
 @router.button(Answer)
 async def on_answer(ctx: Context, answer: Answer) -> None:
     if not ctx.in_dialog(DIALOG) or answer.nonce != ctx.nonce:
-        await ctx.reply(ctx._("This button belongs to an earlier message and no longer works."))
+        await ctx.reply(ctx.t(STALE_BUTTON))
         if ctx.in_dialog(DIALOG):
             await ask(ctx, missing(ctx))
         return
@@ -529,7 +529,7 @@ async def _register(ctx: Context) -> None:
     ctx.end_dialog()
     await ctx.edit(await _confirmed_text(ctx, order))
     await ctx.reply(main_menu(ctx))
-    await dispatch_new_order(ctx, order)  # after the resident's own answer, in their chat
+    await dispatch.route(ctx.uow, order.id, DeskReason.NEW)  # its way: worker, team or desk
 
 
 async def _confirmed_text(ctx: Context, order: orders.OrderView) -> str:

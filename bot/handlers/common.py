@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.commands import refresh_chat_menu
-from bot.context import Context, translator_for
+from bot.conversation.context import Context, translator_for
+from bot.conversation.replies import Reply
+from bot.conversation.routing import Router
 from bot.dialogs import binding
-from bot.menus import ChooseLanguage, Menu, MenuItem, language_menu, main_menu
-from bot.replies import Reply
-from bot.routing import Router
+from bot.views.commands import refresh_chat_menu
+from bot.views.menus import ChooseLanguage, Menu, MenuItem, language_menu, main_menu
 from core.errors import InvitationInvalid
 from core.i18n import LOCALES, N_
 from core.services import directory, identities, invitations, people, residents

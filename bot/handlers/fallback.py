@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.context import Context
-from bot.events import Kind
-from bot.menus import Menu, MenuItem, main_menu
-from bot.routing import Router
+from bot.conversation.context import Context
+from bot.conversation.events import Kind
+from bot.conversation.payloads import STALE_BUTTON
+from bot.conversation.routing import Router
+from bot.views.menus import Menu, MenuItem, main_menu
 from core.enums import Role
 from core.i18n import N_
 
@@ -33,9 +34,7 @@ async def menu_item(ctx: Context, payload: Menu) -> None:
 
 @router.any_button
 async def stale_button(ctx: Context, payload: object) -> None:
-    await ctx.reply(
-        main_menu(ctx, ctx._("This button belongs to an earlier message and no longer works."))
-    )
+    await ctx.reply(main_menu(ctx, ctx.t(STALE_BUTTON)))
 
 
 @router.message()

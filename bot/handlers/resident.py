@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.context import Context
-from bot.events import MEDIA_KINDS, Kind
-from bot.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
-from bot.menus import Menu, MenuItem, main_menu
-from bot.payloads import Payload
-from bot.replies import Button, Reply
-from bot.routing import Router
-from bot.withdrawal import tell_the_job_holder
+from bot.conversation.context import Context
+from bot.conversation.events import MEDIA_KINDS, Kind
+from bot.conversation.payloads import Payload
+from bot.conversation.replies import Button, Reply
+from bot.conversation.routing import Router
+from bot.views.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
+from bot.views.menus import Menu, MenuItem, main_menu
 from core.enums import OrderStatus, Role
 from core.errors import NotFound
 from core.i18n import N_, pick_name
 from core.lifecycle import Action
-from core.services import incidents, orders
+from core.services import orders
 from core.services.orders import Attachment, OrderView
 
 router = Router("resident", roles=[Role.RESIDENT])
@@ -91,11 +90,8 @@ async def on_my_order(ctx: Context, payload: MyOrder) -> None:
             )
         )
     elif payload.op is OrderOp.CANCEL_SURE:
-        merged_into = await incidents.successor(ctx.uow, order.id)
         order = await orders.act(ctx.uow, order.id, Action.CANCEL, ctx.actor)
         await ctx.edit(ctx._("Order {number} is cancelled.", number=order.number))
-        if merged_into is None:
-            await tell_the_job_holder(ctx, order)
     elif payload.op is OrderOp.NOTE:
         if not order.is_open:
             await ctx.reply(await order_card(ctx, order))

@@ -30,6 +30,7 @@ from core.models import (
     Team,
     Unit,
 )
+from core.news import DeskReason, NeedsDispatch
 from core.services import orders
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
@@ -67,6 +68,10 @@ DOER_ROLES = {
     OrderKind.PRAISE: frozenset({Role.DISPATCHER}),
 }
 DESK_ADMIN_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+
+# The note on a job's DISPATCH to its team's group, and on the ACCEPT of the worker who took it.
+GRABBED = "grab"
 
 
 class WorkerUnavailable(DomainError):
@@ -361,7 +366,7 @@ async def post_for_grab(uow: UnitOfWork, order_id: int, by: int | None) -> tuple
     )
     if team is None:
         raise NotFound()
-    view = await orders.act(uow, order_id, Action.DISPATCH, actor, "grab", assignee_id=None)
+    view = await orders.act(uow, order_id, Action.DISPATCH, actor, GRABBED, assignee_id=None)
     order.team_id = team.id
     await uow.flush()
     return view, team.id
@@ -381,7 +386,44 @@ async def grab(uow: UnitOfWork, order_id: int, worker_id: int | None) -> OrderVi
     order.assignee_id = worker_id
     await uow.flush()
     actor = await estate_actor(uow, worker_id, order.estate_id)
-    return await orders.act(uow, order_id, Action.ACCEPT, actor, "grab")
+    return await orders.act(uow, order_id, Action.ACCEPT, actor, GRABBED)
+
+
+async def dispatch_automatically(
+    uow: UnitOfWork, order_id: int, by: int | None, exclude: set[int] | None = None
+) -> OrderView | None:
+    """The rules pick a worker on duty; None when nobody fits (the desk then decides)."""
+    worker = await auto_pick(uow, order_id, exclude)
+    if worker is None:
+        return None
+    return await dispatch(uow, order_id, worker, by, "auto")
+
+
+class Routed(StrEnum):
+    DISPATCHED = "dispatched"  # the rules gave it to a worker
+    POSTED = "posted"  # the team's group may grab it
+    DESK = "desk"  # the desk decides
+
+
+async def route(
+    uow: UnitOfWork,
+    order_id: int,
+    reason: DeskReason,
+    note: str | None = None,
+    exclude: set[int] | None = None,
+) -> Routed:
+    """Sends an order on its way by the estate's mode for its kind: the rules pick a worker
+    (`exclude`: who must not get it again), the team's group may grab it, or the desk
+    dispatches it, told `reason`. The one place where an order finds its next holder."""
+    order = await orders.get(uow, order_id)
+    mode = await mode_for(uow, order.estate_id, order.kind)
+    if mode is DispatchMode.AUTO and await dispatch_automatically(uow, order_id, None, exclude):
+        return Routed.DISPATCHED
+    if mode is DispatchMode.GRAB:
+        await post_for_grab(uow, order_id, None)
+        return Routed.POSTED
+    uow.announce(NeedsDispatch(order_id, reason, note))
+    return Routed.DESK
 
 
 async def refuse(uow: UnitOfWork, order_id: int, by: int | None, reason: str) -> OrderView:

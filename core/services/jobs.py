@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from core.crypto import mask_phone
-from core.enums import OrderStatus, Role
+from core.enums import OrderStatus
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.lifecycle import Action, Party
 from core.models import Estate, Order, OrderAttachment
+from core.news import DeskReason, FeeWaiting, NeedsDispatch, Relayed, TimeAgreed
 from core.services import orders, people
-from core.services.dispatch import estate_actor
+from core.services.dispatch import estate_actor, route
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
 
@@ -30,10 +31,6 @@ ACTIVE = (
     OrderStatus.EN_ROUTE,
     OrderStatus.ON_SITE,
 )
-
-
-class FeeAboveThreshold(InvalidInput):
-    message_id = "At or above {threshold} a supervisor collects the fee."
 
 
 async def perform(
@@ -54,7 +51,11 @@ async def accept(uow: UnitOfWork, order_id: int, person_id: int | None) -> Order
 
 
 async def decline(uow: UnitOfWork, order_id: int, person_id: int | None, reason: str) -> OrderView:
-    return await perform(uow, order_id, person_id, Action.DECLINE, reason)
+    """The job goes on its way again, never back to the worker who declined it."""
+    await perform(uow, order_id, person_id, Action.DECLINE, reason)
+    exclude = {person_id} if person_id is not None else None
+    await route(uow, order_id, DeskReason.DECLINED, reason, exclude)
+    return await orders.get(uow, order_id)
 
 
 async def depart(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
@@ -79,7 +80,9 @@ async def no_one_home(uow: UnitOfWork, order_id: int, person_id: int | None) -> 
 async def cannot_finish(
     uow: UnitOfWork, order_id: int, person_id: int | None, reason: str
 ) -> OrderView:
-    return await perform(uow, order_id, person_id, Action.CANNOT_FINISH, reason)
+    view = await perform(uow, order_id, person_id, Action.CANNOT_FINISH, reason)
+    uow.announce(NeedsDispatch(order_id, DeskReason.RETURNED, reason))
+    return view
 
 
 async def set_appointment(
@@ -99,7 +102,9 @@ async def set_appointment(
 
 async def agree_appointment(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
     """The other side agrees to the window as it stands (recorded, the status is unchanged)."""
-    return await perform(uow, order_id, person_id, Action.NOTE, "appointment agreed")
+    view = await perform(uow, order_id, person_id, Action.NOTE, "appointment agreed")
+    uow.announce(TimeAgreed(order_id))
+    return view
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,7 @@ async def complete(
             await _collect(uow, row, actor)
         else:
             needs_supervisor = True
+            uow.announce(FeeWaiting(order_id))
     await uow.flush()
     return await orders.get(uow, view.id), needs_supervisor
 
@@ -193,9 +199,20 @@ async def dispute(uow: UnitOfWork, order_id: int, person_id: int | None, reason:
     return await perform(uow, order_id, person_id, Action.DISPUTE, reason)
 
 
-async def note(uow: UnitOfWork, order_id: int, person_id: int | None, text: str) -> OrderView:
-    """A message between worker and resident, kept on the order."""
-    return await perform(uow, order_id, person_id, Action.NOTE, text)
+async def relay(uow: UnitOfWork, order_id: int, person_id: int | None, text: str) -> OrderView:
+    """A message between worker and resident, kept on the order and passed to the other side."""
+    view = await perform(uow, order_id, person_id, Action.NOTE, text)
+    to = view.reporter_id if person_id == view.assignee_id else view.assignee_id
+    if person_id is not None and to is not None:
+        uow.announce(Relayed(order_id, person_id, to, text))
+    return view
+
+
+async def answer_end_of_day(
+    uow: UnitOfWork, order_id: int, person_id: int | None, text: str
+) -> OrderView:
+    """The worker's answer to the end-of-day question: why not finished, and until when."""
+    return await perform(uow, order_id, person_id, Action.END_OF_DAY_ANSWER, text)
 
 
 async def require_assignee(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
@@ -240,7 +257,3 @@ async def my_jobs(uow: UnitOfWork, person_id: int) -> list[OrderView]:
     views = [await orders.get(uow, order_id) for order_id in rows]
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     return sorted(views, key=lambda v: (v.window_start or far, v.id))
-
-
-def is_worker(roles: frozenset[Role]) -> bool:
-    return bool(roles & {Role.TECHNICIAN, Role.HOUSEKEEPER, Role.SUPERVISOR, Role.DISPATCHER})

@@ -30,6 +30,8 @@ from core.models import (
     OrderEvent,
     Unit,
 )
+from core.news import OrderActed, Withdrawn
+from core.services import incident_links
 from core.timelimits import answer_within, deadline, due_after
 from core.uow import UnitOfWork
 
@@ -321,13 +323,16 @@ async def act(
     if action is Action.ESCALATE:
         order.escalated = True
     _record(uow, order, action, actor, before, note)
+    uow.announce(OrderActed(order.id, action, actor.person_id, note, before))
     if order.status != before:
-        from core.services import incidents  # incidents builds on this module
-
         if action is Action.CANCEL:
-            await incidents.hand_over(uow, order, before, due_before)
+            carried_a_job = order.incident_id is None
+            heir = await incident_links.hand_over(uow, order, before, due_before)
+            if carried_a_job:
+                heir_id = heir.id if heir is not None else None
+                uow.announce(Withdrawn(order.id, heir_id, order.assignee_id))
         else:
-            await incidents.follow_primary(uow, order, action, actor, before)
+            await incident_links.follow_primary(uow, order, action, actor, before)
     await uow.flush()
     return await _view(uow, order)
 

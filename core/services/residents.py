@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from core.enums import BindingStatus, Relation, Role
 from core.errors import NotFound, PermissionDenied
 from core.models import Building, ChatIdentity, Estate, Unit, UnitBinding
+from core.news import BindingDecided, BindingRequested
 from core.services import people
 from core.uow import UnitOfWork
 
@@ -168,6 +169,7 @@ async def bind_by_phone(
         await _set_current_if_none(uow, person_id, unit_id)
         return BindingOutcome(person_id, await get_binding(uow, existing.id), bound_now=True)
     binding_id = await request_binding(uow, person_id, unit_id, relation)
+    uow.announce(BindingRequested(binding_id, name or "", phone, typed=False))
     return BindingOutcome(person_id, await get_binding(uow, binding_id), bound_now=False)
 
 
@@ -190,6 +192,7 @@ async def request_with_typed_phone(
     elif await people.phone_of(uow, person_id) is None:
         await people.set_contact(uow, person_id, None, phone)
     binding_id = await request_binding(uow, person_id, unit_id, relation)
+    uow.announce(BindingRequested(binding_id, name or "", phone, typed=True))
     return BindingOutcome(person_id, await get_binding(uow, binding_id), bound_now=False)
 
 
@@ -243,6 +246,7 @@ async def decide_binding(
     if approve:
         await _set_current_if_none(uow, view.person_id, view.unit_id)
     await uow.flush()
+    uow.announce(BindingDecided(binding_id, approve))
     return await get_binding(uow, binding_id), True
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from bot.world import World
 from core.i18n import in_simplified
 from core.services import identities
+from sandbox.world import World
 from tg_emulator import SimUser
 from tg_emulator.transcript import TranscriptMessage
 

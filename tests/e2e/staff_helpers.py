@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.world import World
 from core.services import directory, identities, orders
+from sandbox.world import World
 from tg_emulator import SimUser, TranscriptMessage
 
 

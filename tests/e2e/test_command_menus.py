@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.world import World
+from sandbox.world import World
 
 
 def chat_menu(world: World, chat_id: int) -> dict[str, str]:

@@ -15,12 +15,12 @@ from resident_steps import drain
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.world import World, running_world
 from core.clock import Clock, FakeClock
 from core.db import create_engine
 from core.enums import OutboxStatus
 from core.models import OutboxMessage
 from core.services import outbox
+from sandbox.world import World, running_world
 from tg_emulator import Emulator, SimUser
 
 from dbutil import BACKENDS, pg_base_url, temp_database

@@ -15,14 +15,14 @@ import pytest
 from resident_steps import drain
 from sqlalchemy import select
 
-from bot.app import command_menus
+from bot.conversation.replies import TEXT_LIMIT, Button, Reply, split_text, utf16_len
 from bot.handlers import common
-from bot.replies import TEXT_LIMIT, Button, Reply, split_text, utf16_len
-from bot.world import World, running_world
+from bot.views.commands import default_menus as command_menus
 from core.clock import FakeClock
 from core.enums import OutboxKind, OutboxStatus
 from core.models import ChatIdentity, OutboxMessage
 from core.services import outbox
+from sandbox.world import World, running_world
 from tg_emulator import Emulator, SimUser
 from tg_emulator.limits import RateLimits
 
@@ -112,7 +112,7 @@ async def test_a_bug_in_a_handler_gets_an_apology_and_a_traceback_in_the_log(
         raise RuntimeError("a bug in the menu")
 
     monkeypatch.setattr(common, "main_menu", broken_menu)
-    with caplog.at_level(logging.ERROR, logger="bot.pipeline"):
+    with caplog.at_level(logging.ERROR, logger="bot.runtime.pipeline"):
         await user.send_command("menu")
         apology = await user.next_message()
     assert WRONG[language_code] in apology.body

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from resident_steps import button, edit_by, forge_press, person_of, tap
 
-from bot.world import World
 from core.enums import Role
 from core.i18n import in_simplified
 from core.services import people, residents
+from sandbox.world import World
 
 LOCALES = [
     ("zh-hans", {"building": "楼栋", "owner": "业主", "pending": "服务台", "bound": "绑定"}),

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.events import Inbound, Kind
-from bot.world import World
+from bot.conversation.events import Inbound, Kind
+from sandbox.world import World
 
 
 @pytest.mark.parametrize(("language_code", "festival"), [("zh-hans", "春节"), ("zh-hant", "春節")])

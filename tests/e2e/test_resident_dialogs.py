@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from resident_steps import button, drain, person_of, start_repair, tap
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import orders
+from sandbox.world import World
 
 LOCALES = [
     ("zh-hans", {"buttons": "按钮", "describe": "描述", "passed": "已经过去", "stale": "较早"}),

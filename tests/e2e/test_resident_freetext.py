@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from resident_steps import person_of, tap
 
-from bot.world import World
 from core.enums import OrderKind
 from core.services import orders
+from sandbox.world import World
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from resident_steps import edit_by, forge_press, person_of, start_repair, tap
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import orders
+from sandbox.world import World
 
 LOCALES = [
     ("zh-hans", {"orders": "我的工单", "note": "补充", "cancel": "取消", "gone": "没有找到"}),

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from resident_steps import button, start_repair, tap
 
-from bot.world import World
 from core.clock import FakeClock
 from core.enums import OrderStatus
 from core.i18n import Translator, in_simplified, resolve_locale
 from core.services import orders
+from sandbox.world import World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.world import World
+from sandbox.world import World
 
 
 @pytest.mark.parametrize(

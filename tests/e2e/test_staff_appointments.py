@@ -19,9 +19,9 @@ from staff_helpers import (
     report_leak,
 )
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import directory, duty, jobs, orders
+from sandbox.world import World
 from tg_emulator import SimUser, TranscriptMessage
 
 LANGS = pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])

@@ -18,10 +18,10 @@ from staff_helpers import (
     report_leak,
 )
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import directory, dispatch, orders
 from core.services.dispatch import DispatchMode
+from sandbox.world import World
 
 LANGS = pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])
 T = {

@@ -8,10 +8,10 @@ import pytest
 from resident_steps import drain, forge_press, tap
 from staff_helpers import latest_order, message_with, press, press_text
 
-from bot.desk import MergeInto
-from bot.world import World
+from bot.views.buttons import MergeInto
 from core.enums import OrderStatus
 from core.services import orders
+from sandbox.world import World
 from tg_emulator import SimUser, TranscriptMessage
 
 LOCALES = [

@@ -14,9 +14,9 @@ from staff_helpers import (
     report_leak,
 )
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import orders
+from sandbox.world import World
 
 LOCALES = [
     (

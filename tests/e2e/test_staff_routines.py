@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from staff_helpers import latest_order, person_of, press, report_leak
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import jobs, orders
+from sandbox.world import World
 
 EXPECT = {
     "zh-hans": {

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from staff_helpers import add_technician, latest_order, message_with, press, press_text, report_leak
 
-from bot.world import World
 from core.enums import OrderStatus
 from core.services import orders
+from sandbox.world import World
 
 
 @pytest.mark.parametrize(

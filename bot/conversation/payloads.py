@@ -7,12 +7,16 @@ prefix, the field count and every field's type; authority is checked by the hand
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from enum import Enum
 from functools import cache
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
+from core.i18n import N_
+
 MAX_BYTES = 64
 SEPARATOR = ":"
+MAX_INT_DIGITS = 20
 
 _REGISTRY: dict[str, type[Payload]] = {}
 
@@ -21,6 +25,10 @@ P = TypeVar("P", bound="Payload")
 
 class InvalidPayload(ValueError):
     """Forged, garbled or from an older version of the bot."""
+
+
+# The one answer to a button that no longer means anything (stale, forged, of another dialog).
+STALE_BUTTON = N_("This button belongs to an earlier message and no longer works.")
 
 
 class Payload:
@@ -72,9 +80,14 @@ def _field_types(cls: type[Payload]) -> dict[str, Any]:
 def _convert(kind: Any, raw: str, prefix: str) -> Any:
     try:
         if kind is int:
-            if not raw.lstrip("-").isdigit():
+            if not raw.lstrip("-").isdigit() or len(raw) > MAX_INT_DIGITS:
                 raise ValueError(raw)
-            return int(raw)
+            number = int(raw)
+            if not -(2**63) <= number < 2**63:  # every id fits a 64-bit column
+                raise ValueError(raw)
+            return number
+        if kind is date:
+            return date.fromisoformat(raw)
         if kind is str:
             return raw
         if isinstance(kind, type) and issubclass(kind, Enum):

@@ -8,7 +8,7 @@ the outbox when it may have changed: on /start, on binding and on /language.
 
 from __future__ import annotations
 
-from bot.context import Context
+from bot.conversation.context import Context
 from core.enums import STAFF_ROLES, OutboxKind, Role
 from core.i18n import N_, Translator
 from core.services import outbox

@@ -67,4 +67,6 @@ ACTION_LABELS = {
     Action.REVEAL_PHONE: N_("Phone number viewed by staff"),
     Action.MERGE: N_("Handled together with other reports of the same fault"),
     Action.TAKE_OVER: N_("Now carries the job for every report of the same fault"),
+    Action.END_OF_DAY_QUESTION: N_("End-of-day check: the worker was asked"),
+    Action.END_OF_DAY_ANSWER: N_("End-of-day check: the worker answered"),
 }

@@ -6,16 +6,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import default_menus as command_menus
-from bot.context import BotConfig
-from bot.dialogs import binding, complete_job, freetext, job_answers, report
+from bot.conversation.context import BotConfig
+from bot.conversation.routing import Router
+from bot.dialogs import binding, complete_job, freetext, job_answers, reasons, report
 from bot.handlers import common, desk, fallback, resident, staff
-from bot.pipeline import Pipeline
-from bot.routing import Router
-from bot.runtime import Runtime
-from bot.scheduler import Scheduler
-from bot.sender import OutboxSender, SendRates, Transport
-from bot.supervisor import run_all
+from bot.runtime.pipeline import Pipeline
+from bot.runtime.resources import Runtime
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.sender import OutboxSender, SendRates, Transport
 from core.leadership import Leadership
 
 log = logging.getLogger(__name__)
@@ -28,6 +26,7 @@ def routers() -> list[Router]:
         report.router,
         binding.router,
         complete_job.router,
+        reasons.router,
         desk.router,
         staff.router,
         job_answers.router,
@@ -77,24 +76,3 @@ class Core:
             wake_sender=sender.wake,
         )
         return {"outbox": sender.run, "scheduler": self.scheduler.run}
-
-
-async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
-    from bot.channels import aiogram_channel as channel
-
-    bot = channel.make_bot(token, api_base)
-    dispatcher = channel.build_dispatcher(core.pipeline)
-    sender = core.attach_sender(channel.AiogramTransport(bot))
-    try:
-        await channel.set_default_commands(bot, command_menus(core.config.default_locale))
-        loops = core.background_loops(sender)
-        if webhook:
-            loops["webhook"] = lambda: channel.serve_webhook(dispatcher, bot, core.runtime.settings)
-        else:
-            await bot.delete_webhook()
-            loops["polling"] = lambda: channel.poll(
-                dispatcher, bot, core.runtime.settings.polling_timeout
-            )
-        await run_all(loops)
-    finally:
-        await bot.session.close()

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.context import Context
-from bot.events import Kind
-from bot.payloads import Payload
+from bot.conversation.context import Context
+from bot.conversation.events import Kind
+from bot.conversation.payloads import Payload
 from core.enums import Role
 
 Handler = Callable[..., Awaitable[Any]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.payloads import Payload
+from bot.conversation.payloads import Payload
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from core.clock import Clock
 from core.crypto import Cipher, new_key
 from core.db import create_engine, session_factory

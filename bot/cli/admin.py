@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlalchemy.exc import OperationalError
 
-from bot.runtime import Runtime, build_runtime
-from bot.settings import Settings
+from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.settings import Settings
 from core.crypto import mask_phone
 from core.enums import Relation
 from core.errors import DomainError, ImportFailed, NotFound

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.context import BotConfig, Context, translator_for
-from bot.events import Inbound, Kind
-from bot.labels import STATUS_LABELS
-from bot.payloads import InvalidPayload, Payload
-from bot.routing import Router
+from bot.conversation.context import BotConfig, Context, translator_for
+from bot.conversation.events import Inbound, Kind
+from bot.conversation.payloads import STALE_BUTTON, InvalidPayload, Payload
+from bot.conversation.routing import Router
+from bot.views.labels import STATUS_LABELS
+from bot.views.tell import tell
 from core.clock import Clock
 from core.db import is_disconnect
 from core.enums import OrderStatus, Role
@@ -29,13 +30,12 @@ from core.services import arrival, conversations, greetings, identities, outbox,
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from bot.sender import OutboxSender
+    from bot.runtime.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=2)
 
-STALE_BUTTON = N_("This button belongs to an earlier message and no longer works.")
 SOMETHING_WRONG = N_(
     "Sorry, something went wrong on our side. Nothing you sent is lost; please try again in a "
     "moment, or call the service centre."
@@ -138,6 +138,7 @@ class Pipeline:
         return False
 
     async def finish(self, ctx: Context) -> None:
+        await tell(ctx.uow, self.config)  # the news of what the handler did, for the others
         if ctx.state_dirty:
             if ctx.state is None:
                 await conversations.clear(ctx.uow, ctx.identity.id)

@@ -7,9 +7,9 @@ from enum import StrEnum
 
 from babel import Locale
 
-from bot.context import Context
-from bot.payloads import Payload
-from bot.replies import Button, Reply
+from bot.conversation.context import Context
+from bot.conversation.payloads import Payload
+from bot.conversation.replies import Button, Reply
 from core.enums import STAFF_ROLES, Role
 from core.i18n import LOCALES, N_
 

@@ -9,8 +9,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from bot.world import World, running_world
 from core.i18n import Translator
+from sandbox.world import World, running_world
 from tg_emulator import NoMessageError, SimUser, TranscriptMessage
 
 WAIT = 10.0

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from bot.loop import run_event_loop
-from bot.settings import Settings
+from bot.runtime.loop import run_event_loop
+from bot.runtime.settings import Settings
 
 app = typer.Typer(help="Guanjia: the Telegram front desk of a property-management company.")
 db_app = typer.Typer(help="Database migrations.")
@@ -32,8 +32,9 @@ def run(
     framework: Annotated[str | None, typer.Option(help="aiogram (default) or ptb")] = None,
 ) -> None:
     """Run the bot (long polling, or a webhook behind a secret token)."""
-    from bot.app import Core, run_aiogram
-    from bot.runtime import build_runtime, freeze_startup_heap
+    from bot.channels.aiogram_channel import run_aiogram
+    from bot.runtime.core import Core
+    from bot.runtime.resources import build_runtime, freeze_startup_heap
 
     overrides = {k: v for k, v in {"api_base": api_base, "framework": framework}.items() if v}
     settings = Settings(**overrides)  # type: ignore[arg-type]
@@ -98,13 +99,13 @@ def demo(
     locale: Annotated[str, typer.Option(help="zh_Hans, zh_Hant or both")] = "both",
 ) -> None:
     """Play a scripted conversation against the emulator and print the transcript."""
-    from bot.demo import run_demo
+    from sandbox.demo import run_demo
 
     run_event_loop(run_demo(locale))
 
 
 def main() -> None:
-    from bot.cli_admin import mount
+    from bot.cli.admin import mount
 
     mount(app)
     app()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.events import Inbound
-from bot.replies import Reply
+from bot.conversation.events import Inbound
+from bot.conversation.replies import Reply
 from core.enums import OutboxKind, Role
 from core.i18n import Translator, resolve_locale
 from core.lifecycle import Actor
-from core.services import identities, outbox
+from core.services import outbox
 from core.services.conversations import DialogState
 from core.services.identities import IdentityView
 from core.uow import UnitOfWork
@@ -30,36 +29,6 @@ class BotConfig:
 def translator_for(identity: IdentityView, config: BotConfig) -> Translator:
     locale = identity.locale or resolve_locale(identity.language_code, config.default_locale)
     return Translator(locale, config.default_timezone)
-
-
-@dataclass
-class Outlet:
-    """Telling people through the outbox, in their own language: what a handler's Context
-    offers for others, and what routines use, having no incoming update."""
-
-    uow: UnitOfWork
-    config: BotConfig
-
-    async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None:
-        for identity in await identities.of_person(self.uow, person_id):
-            if identity.blocked:
-                continue
-            reply = build(translator_for(identity, self.config))
-            await outbox.enqueue(
-                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
-            )
-
-    async def send_to_chat(self, chat_id: int, reply: Reply) -> None:
-        await outbox.enqueue(self.uow, chat_id, reply.to_payload())
-
-    async def edit_chat(self, chat_id: int, message_id: int, reply: Reply) -> None:
-        await outbox.enqueue(
-            self.uow,
-            chat_id,
-            reply.to_payload(),
-            kind=OutboxKind.EDIT,
-            target_message_id=message_id,
-        )
 
 
 @dataclass
@@ -112,17 +81,6 @@ class Context:
             identity_id=self.identity.id,
             target_message_id=target,
         )
-
-    @property
-    def outlet(self) -> Outlet:
-        return Outlet(self.uow, self.config)
-
-    async def notify(self, person_id: int, build: Callable[[Translator], Reply]) -> None:
-        """Tells another person, in each of their chats and in their own language."""
-        await self.outlet.notify(person_id, build)
-
-    async def send_to_chat(self, chat_id: int, reply: Reply) -> None:
-        await self.outlet.send_to_chat(chat_id, reply)
 
     # Dialog state: kept in the database, saved when the update has been handled.
     def start_dialog(self, dialog: str, step: str, data: dict[str, Any] | None = None) -> None:

@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app import Core, run_aiogram
-from bot.runtime import Runtime, build_runtime
-from bot.settings import Settings
+from bot.channels.aiogram_channel import run_aiogram
+from bot.runtime.core import Core
+from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.settings import Settings
 from core.clock import Clock
 from core.crypto import new_key
 from core.enums import Relation

@@ -6,11 +6,13 @@ an hour from now, and a slot with less than half an hour left is not offered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from core.i18n import N_
+from bot.conversation.replies import Button
+from core.i18n import N_, Translator
 from core.timelimits import APPOINTMENT_MARGIN
 
 
@@ -59,3 +61,24 @@ def days_offered(now: datetime, timezone: str) -> list[date]:
     today = local_today(now, timezone)
     days = [today + timedelta(days=offset) for offset in range(DAYS_AHEAD + 1)]
     return [d for d in days if open_slots(d, now, timezone)]
+
+
+# --- the one picker: a day, then a part of it ----------------------------------------------------
+
+
+def day_rows(
+    t: Translator, now: datetime, timezone: str, button: Callable[[str, date], Button]
+) -> list[list[Button]]:
+    """The days still open, two to a row, "Today" and "Tomorrow" by name."""
+    today = local_today(now, timezone)
+    buttons = []
+    for day in days_offered(now, timezone):
+        named = {0: t("Today"), 1: t("Tomorrow")}.get((day - today).days)
+        buttons.append(button(named or t.day(day), day))
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def slot_rows(
+    t: Translator, day: date, now: datetime, timezone: str, button: Callable[[str, Slot], Button]
+) -> list[list[Button]]:
+    return [[button(t(SLOT_LABELS[slot]), slot)] for slot in open_slots(day, now, timezone)]

@@ -1,0 +1,133 @@
+"""The routines on a clock: APScheduler wakes us (each estate's routines by a CronTrigger in its
+own time zone, the sweep every minute); the database says what is due and what already ran.
+
+Every tick, when this process leads (core/leadership.py), first catches up today's routines
+whose time has passed without a `RoutineRun` (the bot was down, or another process led), then
+sweeps the time limits. A routine runs in one unit of work with its claim and its messages, and
+the sender is woken once it commits. Tests call `tick()` after moving the FakeClock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.conversation.context import BotConfig
+from bot.views.tell import tell
+from core import routines
+from core.leadership import Leadership
+from core.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+
+
+class Scheduler:
+    """Wakes the routines; owns no truth (RoutineRun and due_at in the database do)."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        config: BotConfig,
+        leadership: Leadership,
+        wake_sender: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.config = config
+        self.leadership = leadership
+        self.wake_sender = wake_sender
+        self._lock = asyncio.Lock()  # a manual tick and a timed one never overlap
+        self.started = asyncio.Event()  # the catch-up at start is done
+
+    async def tell(self, uow: UnitOfWork) -> None:
+        await tell(uow, self.config)
+
+    async def tick(self) -> None:
+        """Catch up the due routines of every estate, then sweep the time limits."""
+        async with self._lock:
+            if not await self.leadership.is_leader():
+                return
+            await self._due_routines()
+            counts = await routines.sweep(self.uow_factory, self.tell)
+            if counts:
+                log.info("time-limit sweep: %s", counts)
+                self.wake_sender()
+
+    async def run_routines_of(self, estate_id: int) -> None:
+        """What an estate's cron trigger calls: whatever of its routines is due now."""
+        async with self._lock:
+            if await self.leadership.is_leader():
+                await self._due_routines(estate_id)
+
+    async def _due_routines(self, only: int | None = None) -> None:
+        async with self.uow_factory() as uow:
+            estates = await routines.estates(uow)
+        for estate in estates:
+            if only is not None and estate.id != only:
+                continue
+            async with self.uow_factory() as uow:
+                due = await routines.due_routines(uow, estate)
+            for routine in due:
+                async with self.uow_factory() as uow:
+                    ran = await routines.run_routine(uow, estate, routine)
+                    await self.tell(uow)
+                    await uow.commit()
+                if ran:
+                    log.info("routine %s ran for estate %s", routine, estate.id)
+                    self.wake_sender()
+
+    async def _guarded(self, job: Callable[[], object]) -> None:
+        try:
+            await job()  # type: ignore[misc]
+        except Exception:
+            log.exception("scheduled routine failed; the next tick catches it up")
+
+    async def run(self) -> None:
+        """The background loop: APScheduler in this event loop until cancelled.
+
+        Whatever stops it (a cancellation even during the first tick), the leadership lock's
+        connection is given back.
+        """
+        try:
+            await self._run()
+        finally:
+            await asyncio.shield(self.leadership.release())
+
+    async def _run(self) -> None:
+        await self._guarded(self.tick)  # at start, before anything else: catch up the missed
+        self.started.set()
+        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        scheduler.add_job(
+            self._guarded,
+            IntervalTrigger(seconds=SWEEP_SECONDS, timezone=UTC),
+            args=[self.tick],
+            id="tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,  # late is better than never: the tick is idempotent
+        )
+        async with self.uow_factory() as uow:
+            estates = await routines.estates(uow)
+        for estate in estates:
+            for routine, at in estate.times.items():
+                scheduler.add_job(
+                    self._guarded,
+                    CronTrigger(hour=at.hour, minute=at.minute, timezone=estate.timezone),
+                    args=[lambda estate_id=estate.id: self.run_routines_of(estate_id)],
+                    id=f"{routine}:{estate.id}",
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=None,
+                )
+        scheduler.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)

@@ -1,0 +1,104 @@
+"""The buttons on order messages, typed: every op an enum, so a forged or outdated op fails to
+decode and is answered like any stale button (bot/runtime/pipeline.py). A button proves nothing:
+the handler behind each one checks the presser's authority in core on every press.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from bot.conversation.payloads import Payload
+
+
+class JobOp(StrEnum):
+    """A worker's buttons on a job card (bot/handlers/staff.py)."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    GRAB = "grab"  # first to accept a job posted to the team takes it
+    APPOINT = "appoint"  # confirm the resident's preferred time
+    MOVE = "move"
+    DEPART = "depart"
+    ARRIVE = "arrive"
+    NOBODY = "nobody"  # no one home
+    CANNOT = "cannot"  # need parts / cannot finish
+    COMPLETE = "complete"
+    PHONE = "phone"  # reveal the resident's full number (recorded)
+    MESSAGE = "msg"
+    SHOW = "show"
+    END_OF_DAY = "eod"  # answer the end-of-day question
+
+
+@dataclass(frozen=True)
+class JobAct(Payload, prefix="jb"):
+    order_id: int
+    op: JobOp
+
+
+class DeskOp(StrEnum):
+    PICK = "pick"  # list the workers who could do it
+    AUTO = "auto"
+    GRAB = "grab"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class DeskAct(Payload, prefix="dk"):
+    order_id: int
+    op: DeskOp
+
+
+@dataclass(frozen=True)
+class DeskPick(Payload, prefix="dp"):
+    order_id: int
+    worker_id: int
+
+
+@dataclass(frozen=True)
+class MergeInto(Payload, prefix="mi"):
+    """Join this new public-area report to the incident of an open order."""
+
+    order_id: int
+    primary_id: int
+
+
+@dataclass(frozen=True)
+class CollectFee(Payload, prefix="cf"):
+    order_id: int
+
+
+class AnswerOp(StrEnum):
+    """The resident's buttons on news about their order (bot/dialogs/job_answers.py)."""
+
+    CONFIRM = "ok"
+    DISPUTE = "no"
+    AGREE = "agree"  # the appointment suits them
+    MOVE = "move"  # pick another time
+    MESSAGE = "msg"  # reply to a relayed message (either side of the order)
+
+
+@dataclass(frozen=True)
+class ResidentAnswer(Payload, prefix="ra"):
+    order_id: int
+    op: AnswerOp
+
+
+class SlotChoice(StrEnum):
+    """Part of a day, or NONE while the day is still being chosen."""
+
+    NONE = "-"
+    MORNING = "am"
+    AFTERNOON = "pm"
+    EVENING = "ev"
+
+
+@dataclass(frozen=True)
+class Rebook(Payload, prefix="rb"):
+    """A new time for an order's visit, chosen by its resident or its worker: the presser's
+    place on the order decides which (bot/handlers/rebook.py)."""
+
+    order_id: int
+    day: date
+    slot: SlotChoice
