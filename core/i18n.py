@@ -8,6 +8,7 @@ forgotten.
 from __future__ import annotations
 
 import io
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -24,6 +25,15 @@ LOCALES = ("zh_Hans", "zh_Hant")
 DEFAULT_LOCALE = "zh_Hans"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
+
+# Tests set GUANJIA_STRICT_I18N=1: a message id missing from a catalogue then fails loudly instead
+# of reaching a Chinese reader in English.
+STRICT = os.environ.get("GUANJIA_STRICT_I18N") == "1"
+
+
+class UntranslatedMessage(LookupError):
+    """A message id that is not in the catalogue (strict mode only)."""
+
 
 _HANS = {"zh-hans", "zh-cn", "zh-sg", "zh", "zh-my"}
 _HANT = {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}
@@ -68,6 +78,8 @@ class Translator:
         self._translations = translations(locale)
 
     def gettext(self, message_id: str, **params: object) -> str:
+        if STRICT and message_id not in self._translations._catalog:
+            raise UntranslatedMessage(f"{self.locale}: {message_id!r}")
         text = self._translations.gettext(message_id)
         return text.format(**params) if params else text
 

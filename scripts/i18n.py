@@ -47,9 +47,8 @@ LANGUAGE_TEAMS = {
 # The same keywords as babel.cfg declares; passed explicitly so Babel's defaults (ugettext,
 # dgettext, pgettext, …) do not widen what counts as a message.
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
-    "_": None,
+    "t": None,
     "N_": None,
-    "gettext": None,
     "ngettext": (1, 2),
 }
 COMMENT_TAGS = ("TRANSLATORS:",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import uvloop
 
+from core import i18n
 from core.clock import FakeClock
 from sandbox.world import World, running_world
 from tg_emulator import Emulator
@@ -17,6 +19,13 @@ from tg_emulator import Emulator
 from dbutil import BACKENDS, temp_database
 
 FRAMEWORKS = ["aiogram", "ptb"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every message rendered in any test must be in both catalogues: a missing one raises
+    (core/i18n.py) instead of reaching a Chinese reader in English."""
+    os.environ["GUANJIA_STRICT_I18N"] = "1"  # for the bots that tests start as processes
+    i18n.STRICT = True
 
 
 @pytest.fixture(params=BACKENDS)

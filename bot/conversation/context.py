@@ -52,9 +52,6 @@ class Context:
     def actor(self) -> Actor:
         return Actor(self.identity.person_id, self.roles)
 
-    def _(self, message_id: str, **params: Any) -> str:
-        return self.t.gettext(message_id, **params)
-
     async def reply(self, reply: Reply | str) -> int:
         if isinstance(reply, str):
             reply = Reply(reply)

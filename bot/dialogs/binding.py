@@ -104,20 +104,20 @@ async def ask(ctx: Context, query: str | None = None) -> None:
         return
     level = Level(step)
     if level is Level.RELATION:
-        buttons = [_pick(ctx, ctx._(RELATION_LABELS[r]), Level.RELATION, r.value) for r in Relation]
-        await ctx.reply(Reply(ctx._("Are you the owner or a tenant?"), buttons=[buttons]))
+        buttons = [_pick(ctx, ctx.t(RELATION_LABELS[r]), Level.RELATION, r.value) for r in Relation]
+        await ctx.reply(Reply(ctx.t("Are you the owner or a tenant?"), buttons=[buttons]))
         return
     choices = await _choices(ctx, level)
     if query:
         # Typed in either script, found in either: "1棟" finds 1栋.
         wanted = in_simplified(query.strip())
         choices = [c for c in choices if wanted in in_simplified(c[1])]
-    lines = [ctx._(QUESTIONS[level])]
+    lines = [ctx.t(QUESTIONS[level])]
     if query and not choices:
-        lines.insert(0, ctx._("Nothing matches “{query}”.", query=query.strip()[:50]))
+        lines.insert(0, ctx.t("Nothing matches “{query}”.", query=query.strip()[:50]))
         choices = await _choices(ctx, level)
     if len(choices) > MAX_CHOICES:
-        lines.append(ctx._("Type part of the name to find it quickly."))
+        lines.append(ctx.t("Type part of the name to find it quickly."))
         choices = choices[:MAX_CHOICES]
     buttons = [_pick(ctx, label, level, value) for value, label in choices]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
@@ -126,8 +126,8 @@ async def ask(ctx: Context, query: str | None = None) -> None:
 
 def _phone_question(ctx: Context) -> Reply:
     return Reply(
-        ctx._(ASK_PHONE),
-        keyboard=[[KeyButton(ctx._("Share my phone number"), contact=True)]],
+        ctx.t(ASK_PHONE),
+        keyboard=[[KeyButton(ctx.t("Share my phone number"), contact=True)]],
     )
 
 
@@ -154,24 +154,24 @@ async def from_menu(ctx: Context, payload: Menu) -> bool:
 async def my_homes(ctx: Context) -> Reply:
     homes = await residents.homes_of(ctx.uow, ctx.person_id)
     current = residents.current_home(homes, ctx.identity.current_unit_id)
-    lines = [ctx._("Your homes:")]
+    lines = [ctx.t("Your homes:")]
     buttons = []
     for home in homes:
-        relation = ctx._(RELATION_LABELS[home.relation])
+        relation = ctx.t(RELATION_LABELS[home.relation])
         mark = " ✓" if current and home.unit_id == current.unit_id else ""
         lines.append(ctx.t.name(f"{home.estate_name} {home.label}") + f" ({relation}){mark}")
         if mark == "":
-            label = ctx._("Switch to {home}", home=ctx.t.name(home.label))
+            label = ctx.t("Switch to {home}", home=ctx.t.name(home.label))
             buttons.append([Button(label, SwitchHome(home.unit_id))])
     for pending in await residents.pending_of(ctx.uow, ctx.person_id):
         lines.append(
-            ctx._(
+            ctx.t(
                 "{home}: waiting for the service desk",
                 home=ctx.t.name(f"{pending.estate_name} {pending.label}"),
             )
         )
-    buttons.append([Button(ctx._("Bind another home"), Menu(MenuItem.BIND))])
-    buttons.append([Button(ctx._("Main menu"), Menu(MenuItem.MENU))])
+    buttons.append([Button(ctx.t("Bind another home"), Menu(MenuItem.BIND))])
+    buttons.append([Button(ctx.t("Main menu"), Menu(MenuItem.MENU))])
     return Reply("\n".join(lines), buttons=buttons)
 
 
@@ -180,11 +180,11 @@ async def switch_home(ctx: Context, payload: SwitchHome) -> None:
     homes = await residents.homes_of(ctx.uow, ctx.person_id)
     chosen = next((h for h in homes if h.unit_id == payload.unit_id), None)
     if chosen is None:  # forged, or a home since unbound
-        await ctx.reply(main_menu(ctx, ctx._("That home is not bound to you.")))
+        await ctx.reply(main_menu(ctx, ctx.t("That home is not bound to you.")))
         return
     await identities.set_current_unit(ctx.uow, ctx.identity.id, chosen.unit_id)
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
-    text = ctx._("Now serving {home}.", home=ctx.t.name(f"{chosen.estate_name} {chosen.label}"))
+    text = ctx.t("Now serving {home}.", home=ctx.t.name(f"{chosen.estate_name} {chosen.label}"))
     await ctx.reply(main_menu(ctx, text))
 
 
@@ -233,13 +233,13 @@ async def on_message(ctx: Context) -> None:
         elif inbound.kind is Kind.TEXT and _typed_phone(inbound.text or ""):
             await _on_typed_phone(ctx, _typed_phone(inbound.text or ""))
         else:
-            await ctx.reply(ctx._(PHONE_AGAIN))
+            await ctx.reply(ctx.t(PHONE_AGAIN))
             await ask(ctx)
         return
     if inbound.kind is Kind.TEXT and inbound.text and step != Level.RELATION.value:
         await ask(ctx, query=inbound.text[:50])
         return
-    await ctx.reply(ctx._("Please answer with the buttons below."))
+    await ctx.reply(ctx.t("Please answer with the buttons below."))
     await ask(ctx)
 
 
@@ -274,7 +274,7 @@ async def _on_typed_phone(ctx: Context, phone: str) -> None:
 async def _on_contact(ctx: Context) -> None:
     inbound = ctx.inbound
     if inbound.contact_user_id != inbound.user_id or not inbound.phone_number:
-        await ctx.reply(ctx._(NOT_YOUR_CONTACT))
+        await ctx.reply(ctx.t(NOT_YOUR_CONTACT))
         await ask(ctx)
         return
     data = _data(ctx)
@@ -298,10 +298,10 @@ async def _request_filed(
     ctx.roles = await people.roles_of(ctx.uow, ctx.identity.person_id)
     home = ctx.t.name(f"{outcome.binding.estate_name} {outcome.binding.label}")
     if outcome.bound_now:
-        await ctx.reply(Reply(ctx._(BOUND_AT_ONCE, home=home), remove_keyboard=True))
+        await ctx.reply(Reply(ctx.t(BOUND_AT_ONCE, home=home), remove_keyboard=True))
         await ctx.reply(main_menu(ctx))
         return
-    await ctx.reply(Reply(ctx._(REQUEST_FILED, home=home), remove_keyboard=True))
+    await ctx.reply(Reply(ctx.t(REQUEST_FILED, home=home), remove_keyboard=True))
     await ctx.reply(main_menu(ctx))
 
 
@@ -326,16 +326,16 @@ async def on_decision(ctx: Context, payload: BindDecision) -> None:
     )
     home = f"{binding.estate_name} {binding.label}"
     if not decided:
-        ctx.toast = ctx._("This request was already decided.")
-        await ctx.edit(ctx._(ALREADY_DECIDED, home=home))
+        ctx.toast = ctx.t("This request was already decided.")
+        await ctx.edit(ctx.t(ALREADY_DECIDED, home=home))
         return
     approved = binding.status is BindingStatus.VERIFIED
     masked = mask_phone(await people.phone_of(ctx.uow, binding.person_id) or "")
     if approved:
-        await ctx.edit(ctx._("Approved: {home} is bound for {phone}.", home=home, phone=masked))
+        await ctx.edit(ctx.t("Approved: {home} is bound for {phone}.", home=home, phone=masked))
     else:
         await ctx.edit(
-            ctx._("Rejected: the request for {home} ({phone}).", home=home, phone=masked)
+            ctx.t("Rejected: the request for {home} ({phone}).", home=home, phone=masked)
         )
 
 

@@ -85,24 +85,24 @@ async def offer(ctx: Context, text: str) -> None:
     )
     rows: list[list[Button]] = []
     if found is not None:
-        kind_label = ctx._(KIND_LABELS[found.kind])
+        kind_label = ctx.t(KIND_LABELS[found.kind])
         if category is not None:
             name = pick_name(ctx.t.locale, category.name_hans, category.name_hant)
-            question = ctx._(OFFER_WITH_CATEGORY, kind=kind_label, category=name)
+            question = ctx.t(OFFER_WITH_CATEGORY, kind=kind_label, category=name)
         else:
-            question = ctx._(OFFER_KIND, kind=kind_label)
-        rows.append([Button(ctx._("Yes, go ahead"), FreeText(ctx.nonce, Take.GUESS, "-"))])
+            question = ctx.t(OFFER_KIND, kind=kind_label)
+        rows.append([Button(ctx.t("Yes, go ahead"), FreeText(ctx.nonce, Take.GUESS, "-"))])
         rows.append(
-            [Button(ctx._("Not quite: choose the category"), _kind_button(ctx, found.kind))]
+            [Button(ctx.t("Not quite: choose the category"), _kind_button(ctx, found.kind))]
         )
         others = [k for k in OFFERED_KINDS if k is not found.kind]
     else:
-        question = ctx._(OFFER_UNKNOWN)
+        question = ctx.t(OFFER_UNKNOWN)
         others = OFFERED_KINDS
-    kind_buttons = [Button(ctx._(KIND_LABELS[k]), _kind_button(ctx, k)) for k in others]
+    kind_buttons = [Button(ctx.t(KIND_LABELS[k]), _kind_button(ctx, k)) for k in others]
     rows += [kind_buttons[i : i + 2] for i in range(0, len(kind_buttons), 2)]
-    rows.append([Button(ctx._("No, thank you"), FreeText(ctx.nonce, Take.DROP, "-"))])
-    await ctx.reply(Reply(ctx._(HEARD, text=_quote(text)) + "\n" + question, buttons=rows))
+    rows.append([Button(ctx.t("No, thank you"), FreeText(ctx.nonce, Take.DROP, "-"))])
+    await ctx.reply(Reply(ctx.t(HEARD, text=_quote(text)) + "\n" + question, buttons=rows))
 
 
 def _kind_button(ctx: Context, kind: OrderKind) -> FreeText:
@@ -137,7 +137,7 @@ async def on_choice(ctx: Context, payload: FreeText) -> None:
     data = dict(ctx.state.data)
     if payload.take is Take.DROP:
         ctx.end_dialog()
-        await ctx.edit(ctx._("All right, nothing was registered."))
+        await ctx.edit(ctx.t("All right, nothing was registered."))
         await ctx.reply(main_menu(ctx))
         return
     if payload.take is Take.GUESS and data.get("kind"):

@@ -138,7 +138,7 @@ async def start(
     homes = await residents.homes_of(ctx.uow, ctx.person_id)
     home = residents.current_home(homes, ctx.identity.current_unit_id)
     if home is None:
-        await ctx.reply(main_menu(ctx, ctx._("Please bind your home first.")))
+        await ctx.reply(main_menu(ctx, ctx.t("Please bind your home first.")))
         return
     ctx.start_dialog(
         DIALOG,
@@ -191,11 +191,11 @@ async def ask(ctx: Context, field: Field | None) -> None:
     elif field is Field.WHERE:
         await ctx.reply(
             Reply(
-                ctx._("Where is the problem?"),
+                ctx.t("Where is the problem?"),
                 buttons=[
                     [
-                        _button(ctx, ctx._("In my home"), Field.WHERE, "home"),
-                        _button(ctx, ctx._("In a public area"), Field.WHERE, "public"),
+                        _button(ctx, ctx.t("In my home"), Field.WHERE, "home"),
+                        _button(ctx, ctx.t("In a public area"), Field.WHERE, "public"),
                     ]
                 ],
             )
@@ -206,7 +206,7 @@ async def ask(ctx: Context, field: Field | None) -> None:
         homes = await residents.homes_of(ctx.uow, ctx.person_id)
         await ctx.reply(
             Reply(
-                ctx._("Which home is it for?"),
+                ctx.t("Which home is it for?"),
                 buttons=[
                     [_button(ctx, ctx.t.name(f"{h.estate_name} {h.label}"), Field.HOME, h.unit_id)]
                     for h in homes
@@ -214,10 +214,10 @@ async def ask(ctx: Context, field: Field | None) -> None:
             )
         )
     elif field is Field.PLACE:
-        rows = [[_button(ctx, ctx._(label), Field.PLACE, code)] for code, label in PUBLIC_PLACES]
-        await ctx.reply(Reply(ctx._(ASK_PLACE), buttons=_pairs(rows)))
+        rows = [[_button(ctx, ctx.t(label), Field.PLACE, code)] for code, label in PUBLIC_PLACES]
+        await ctx.reply(Reply(ctx.t(ASK_PLACE), buttons=_pairs(rows)))
     elif field is Field.DESCRIPTION:
-        await ctx.reply(ctx._(ASK_DESCRIPTION, photos=MAX_PHOTOS))
+        await ctx.reply(ctx.t(ASK_DESCRIPTION, photos=MAX_PHOTOS))
     elif field is Field.DAY:
         await ctx.reply(_day_question(ctx))
     elif field is Field.SLOT:
@@ -225,9 +225,9 @@ async def ask(ctx: Context, field: Field | None) -> None:
     elif field is Field.PRIORITY:
         await ctx.reply(
             Reply(
-                ctx._("How urgent is it?"),
+                ctx.t("How urgent is it?"),
                 buttons=[
-                    [_button(ctx, ctx._(PRIORITY_LABELS[p]), Field.PRIORITY, p.value)]
+                    [_button(ctx, ctx.t(PRIORITY_LABELS[p]), Field.PRIORITY, p.value)]
                     for p in Priority
                 ],
             )
@@ -235,11 +235,11 @@ async def ask(ctx: Context, field: Field | None) -> None:
     elif field is Field.CALLBACK:
         await ctx.reply(
             Reply(
-                ctx._("Would you like us to call you back by phone as well?"),
+                ctx.t("Would you like us to call you back by phone as well?"),
                 buttons=[
                     [
-                        _button(ctx, ctx._("Yes, please call me"), Field.CALLBACK, 1),
-                        _button(ctx, ctx._("No, chat is fine"), Field.CALLBACK, 0),
+                        _button(ctx, ctx.t("Yes, please call me"), Field.CALLBACK, 1),
+                        _button(ctx, ctx.t("No, chat is fine"), Field.CALLBACK, 0),
                     ]
                 ],
             )
@@ -270,7 +270,7 @@ async def _category_question(ctx: Context) -> Reply:
         OrderKind.COMPLAINT: N_("What is the complaint about?"),
         OrderKind.HOUSEKEEPING: N_("Which service do you need?"),
     }.get(kind, N_("What needs repairing?"))
-    return Reply(ctx._(question), buttons=_pairs(buttons))
+    return Reply(ctx.t(question), buttons=_pairs(buttons))
 
 
 def _day_question(ctx: Context) -> Reply:
@@ -280,16 +280,16 @@ def _day_question(ctx: Context) -> Reply:
     buttons = []
     for day in days_offered(now, timezone):
         offset = (day - today).days
-        label = {0: ctx._("Today"), 1: ctx._("Tomorrow")}.get(offset) or ctx.t.day(day)
+        label = {0: ctx.t("Today"), 1: ctx.t("Tomorrow")}.get(offset) or ctx.t.day(day)
         buttons.append([_button(ctx, label, Field.DAY, day.isoformat())])
-    return Reply(ctx._("When would you like the visit?"), buttons=_pairs(buttons))
+    return Reply(ctx.t("When would you like the visit?"), buttons=_pairs(buttons))
 
 
 def _slot_question(ctx: Context) -> Reply:
     day = date.fromisoformat(_data(ctx)["day"])
     slots = open_slots(day, ctx.uow.clock.now(), _data(ctx)["timezone"])
-    buttons = [[_button(ctx, ctx._(SLOT_LABELS[s]), Field.SLOT, s.value)] for s in slots]
-    return Reply(ctx._("Which part of {day}?", day=ctx.t.day(day)), buttons=buttons)
+    buttons = [[_button(ctx, ctx.t(SLOT_LABELS[s]), Field.SLOT, s.value)] for s in slots]
+    return Reply(ctx.t("Which part of {day}?", day=ctx.t.day(day)), buttons=buttons)
 
 
 async def summary(ctx: Context) -> Reply:
@@ -297,8 +297,8 @@ async def summary(ctx: Context) -> Reply:
     data = _data(ctx)
     kind = _kind(ctx)
     lines = [
-        ctx._("Please check your request:"),
-        ctx._("Type: {kind}", kind=ctx._(KIND_LABELS[kind])),
+        ctx.t("Please check your request:"),
+        ctx.t("Type: {kind}", kind=ctx.t(KIND_LABELS[kind])),
     ]
     if data.get("category_id"):
         categories = await directory.list_categories(
@@ -307,22 +307,22 @@ async def summary(ctx: Context) -> Reply:
         for category in categories:
             if category.id == data["category_id"]:
                 name = pick_name(ctx.t.locale, category.name_hans, category.name_hant)
-                lines.append(ctx._("Category: {category}", category=name))
+                lines.append(ctx.t("Category: {category}", category=name))
     if kind is OrderKind.PUBLIC_REPAIR:
-        lines.append(ctx._("Place: {place}", place=_place_label(ctx, data["place"])))
+        lines.append(ctx.t("Place: {place}", place=_place_label(ctx, data["place"])))
     elif data.get("unit_id") and kind in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
         unit = await directory.get_unit(ctx.uow, data["unit_id"])
         if unit is not None:
             lines.append(
-                ctx._("Home: {home}", home=ctx.t.name(f"{unit.building_name} {unit.number}"))
+                ctx.t("Home: {home}", home=ctx.t.name(f"{unit.building_name} {unit.number}"))
             )
-    lines.append(ctx._("Description: {text}", text=data["description"]))
+    lines.append(ctx.t("Description: {text}", text=data["description"]))
     if data["attachments"]:
-        lines.append(ctx._("Attachments: {count}", count=len(data["attachments"])))
+        lines.append(ctx.t("Attachments: {count}", count=len(data["attachments"])))
     if data.get("slot"):
         start, end = _window(ctx)
         lines.append(
-            ctx._(
+            ctx.t(
                 "Preferred time: {start} to {end}",
                 start=ctx.t.short_datetime(start),
                 end=ctx.t.time(end),
@@ -330,19 +330,19 @@ async def summary(ctx: Context) -> Reply:
         )
     if data.get("priority"):
         lines.append(
-            ctx._(
-                "Urgency: {priority}", priority=ctx._(PRIORITY_LABELS[Priority(data["priority"])])
+            ctx.t(
+                "Urgency: {priority}", priority=ctx.t(PRIORITY_LABELS[Priority(data["priority"])])
             )
         )
     if kind is OrderKind.COMPLAINT:
         lines.append(
-            ctx._("Phone callback: yes") if data["callback"] == "1" else ctx._("Phone callback: no")
+            ctx.t("Phone callback: yes") if data["callback"] == "1" else ctx.t("Phone callback: no")
         )
     buttons = [
         [
-            _button(ctx, ctx._("Confirm"), Field.SUMMARY, "ok"),
-            _button(ctx, ctx._("Edit"), Field.SUMMARY, "edit"),
-            _button(ctx, ctx._("Cancel"), Field.SUMMARY, "cancel"),
+            _button(ctx, ctx.t("Confirm"), Field.SUMMARY, "ok"),
+            _button(ctx, ctx.t("Edit"), Field.SUMMARY, "edit"),
+            _button(ctx, ctx.t("Cancel"), Field.SUMMARY, "cancel"),
         ]
     ]
     return Reply("\n".join(lines), buttons=buttons)
@@ -354,7 +354,7 @@ def _category_kind(kind: OrderKind) -> OrderKind:
 
 def _place_label(ctx: Context, place: str) -> str:
     label = PLACE_LABELS.get(place)
-    return ctx._(label) if label else place
+    return ctx.t(label) if label else place
 
 
 def _window(ctx: Context) -> tuple[datetime, datetime]:
@@ -439,14 +439,14 @@ async def on_answer(ctx: Context, answer: Answer) -> None:
         ctx.remember(place=value)
     elif field is Field.DAY:
         if not _day_still_open(ctx, value):  # a day button from a question asked yesterday
-            await ctx.reply(ctx._(DAY_PASSED))
+            await ctx.reply(ctx.t(DAY_PASSED))
             await ask(ctx, Field.DAY)
             return
         ctx.remember(day=value, slot=None)
     elif field is Field.SLOT:
         day = date.fromisoformat(data["day"])
         if value not in {s.value for s in open_slots(day, ctx.uow.clock.now(), data["timezone"])}:
-            await ctx.reply(ctx._(DAY_PASSED))
+            await ctx.reply(ctx.t(DAY_PASSED))
             await ask(
                 ctx, Field.SLOT if open_slots(day, ctx.uow.clock.now(), data["timezone"]) else None
             )
@@ -457,7 +457,7 @@ async def on_answer(ctx: Context, answer: Answer) -> None:
     elif field is Field.CALLBACK:
         ctx.remember(callback=value)
     elif field is Field.DESCRIPTION and not data.get("description"):  # "Done" after photos only
-        await ctx.reply(ctx._("Please also describe the problem in a few words."))
+        await ctx.reply(ctx.t("Please also describe the problem in a few words."))
         return
     await advance(ctx)
 
@@ -465,13 +465,13 @@ async def on_answer(ctx: Context, answer: Answer) -> None:
 async def _on_summary(ctx: Context, value: str) -> None:
     if value == "cancel":
         ctx.end_dialog()
-        await ctx.edit(ctx._("Cancelled. Nothing was registered."))
+        await ctx.edit(ctx.t("Cancelled. Nothing was registered."))
         await ctx.reply(main_menu(ctx))
     elif value == "edit":
         fields = [f for f in FIELDS_BY_KIND[_kind(ctx)] if f in EDITABLE]
-        buttons = [[_button(ctx, ctx._(EDITABLE[f]), Field.EDIT, f.value)] for f in fields]
+        buttons = [[_button(ctx, ctx.t(EDITABLE[f]), Field.EDIT, f.value)] for f in fields]
         await ctx.reply(
-            Reply(ctx._("Which part would you like to change?"), buttons=_pairs(buttons))
+            Reply(ctx.t("Which part would you like to change?"), buttons=_pairs(buttons))
         )
     elif value == "ok":
         await _register(ctx)
@@ -500,7 +500,7 @@ async def _register(ctx: Context) -> None:
             start, end = _window(ctx)
         except SlotPassed:
             ctx.remember(day=None, slot=None)
-            await ctx.reply(ctx._("The time you chose has passed; please choose another."))
+            await ctx.reply(ctx.t("The time you chose has passed; please choose another."))
             await advance(ctx)
             return
     order = await orders.register(
@@ -534,11 +534,11 @@ async def _register(ctx: Context) -> None:
 
 async def _confirmed_text(ctx: Context, order: orders.OrderView) -> str:
     if order.kind in (OrderKind.INQUIRY, OrderKind.PRAISE):
-        return ctx._(REGISTERED_MESSAGE, number=order.number)
+        return ctx.t(REGISTERED_MESSAGE, number=order.number)
     by = await orders.promised_answer(ctx.uow, order)
-    text = ctx._(REGISTERED_ORDER, number=order.number, time=ctx.t.short_datetime(by))
+    text = ctx.t(REGISTERED_ORDER, number=order.number, time=ctx.t.short_datetime(by))
     if order.kind is OrderKind.COMPLAINT:
-        text += "\n" + ctx._(COMPLAINT_PROMISE)
+        text += "\n" + ctx.t(COMPLAINT_PROMISE)
     return text
 
 
@@ -567,14 +567,14 @@ async def on_message(ctx: Context) -> None:
         await advance(ctx)
     elif inbound.kind in MEDIA_KINDS:
         _keep_attachment(ctx)  # nothing the resident sends is lost
-        await ctx.reply(ctx._("Thank you, the file is kept with your report."))
+        await ctx.reply(ctx.t("Thank you, the file is kept with your report."))
         await ask(ctx, missing(ctx))
     elif inbound.kind is Kind.TEXT and inbound.text:
         _set_aside(ctx, inbound.text)
-        await ctx.reply(ctx._(TEXT_KEPT))
+        await ctx.reply(ctx.t(TEXT_KEPT))
         await ask(ctx, missing(ctx))
     else:
-        await ctx.reply(ctx._("Please answer with the buttons below."))
+        await ctx.reply(ctx.t("Please answer with the buttons below."))
         await ask(ctx, missing(ctx))
 
 
@@ -610,7 +610,7 @@ async def _on_description(ctx: Context) -> None:
         text = inbound.text.strip()
         if len(text) > MAX_DESCRIPTION:
             _set_aside(ctx, text)  # kept with the order as a note, whatever comes next
-            await ctx.reply(ctx._(TOO_LONG, limit=MAX_DESCRIPTION, length=len(text)))
+            await ctx.reply(ctx.t(TOO_LONG, limit=MAX_DESCRIPTION, length=len(text)))
             await ask(ctx, Field.DESCRIPTION)
             return
         ctx.remember(
@@ -622,23 +622,23 @@ async def _on_description(ctx: Context) -> None:
         if not _keep_attachment(ctx):
             if data.get("refused_group") != inbound.media_group_id or not inbound.media_group_id:
                 ctx.remember(refused_group=inbound.media_group_id)
-                await ctx.reply(ctx._(TOO_MANY, limit=MAX_PHOTOS))
+                await ctx.reply(ctx.t(TOO_MANY, limit=MAX_PHOTOS))
             return
         if inbound.media_group_id and data.get("acked_group") == inbound.media_group_id:
             return  # one acknowledgement per album
         ctx.remember(acked_group=inbound.media_group_id)
     else:
-        await ctx.reply(ctx._("Please describe the problem in words, or send photos."))
+        await ctx.reply(ctx.t("Please describe the problem in words, or send photos."))
         return
     data = _data(ctx)
     count = len(data["attachments"])
-    prompt = ctx._(GOT_IT, count=count, limit=MAX_PHOTOS) if count else ctx._(GOT_TEXT)
+    prompt = ctx.t(GOT_IT, count=count, limit=MAX_PHOTOS) if count else ctx.t(GOT_TEXT)
     if not data.get("description"):
-        prompt = ctx._("Photo received. Please also describe the problem in a few words.")
+        prompt = ctx.t("Photo received. Please also describe the problem in a few words.")
         await ctx.reply(prompt)
         return
     await ctx.reply(
-        Reply(prompt, buttons=[[_button(ctx, ctx._("Done"), Field.DESCRIPTION, "done")]])
+        Reply(prompt, buttons=[[_button(ctx, ctx.t("Done"), Field.DESCRIPTION, "done")]])
     )
 
 

@@ -22,9 +22,9 @@ async def start(ctx: Context) -> None:
         return
     if ctx.person_id is None or not ctx.roles:
         # Without an invitation: find the home step by step, the desk confirms.
-        await binding.start(ctx, intro=ctx._(WELCOME_STRANGER))
+        await binding.start(ctx, intro=ctx.t(WELCOME_STRANGER))
         return
-    await ctx.reply(main_menu(ctx, ctx._("Welcome back. How can we help you?")))
+    await ctx.reply(main_menu(ctx, ctx.t("Welcome back. How can we help you?")))
 
 
 WELCOME_STRANGER = N_(
@@ -41,13 +41,13 @@ async def _redeem(ctx: Context, code: str) -> None:
     try:
         redemption = await invitations.redeem(ctx.uow, code, person_id)
     except InvitationInvalid:
-        await ctx.reply(main_menu(ctx, ctx._(INVITATION_INVALID)))
+        await ctx.reply(main_menu(ctx, ctx.t(INVITATION_INVALID)))
         return
     if redemption.kind == "staff":
         await identities.link_person(ctx.uow, ctx.identity.id, redemption.person_id)
         ctx.roles = await people.roles_of(ctx.uow, redemption.person_id)
         await _refresh_identity(ctx)
-        await ctx.reply(main_menu(ctx, ctx._("Your account is linked. Welcome to the team.")))
+        await ctx.reply(main_menu(ctx, ctx.t("Your account is linked. Welcome to the team.")))
         await refresh_chat_menu(ctx)
         return
     await identities.link_person(ctx.uow, ctx.identity.id, person_id)
@@ -58,7 +58,7 @@ async def _redeem(ctx: Context, code: str) -> None:
     estate = await directory.get_estate_by_id(ctx.uow, redemption.estate_id)
     label = f"{estate.name} {unit.building_name} {unit.number}" if unit else estate.name
     label = ctx.t.name(label)
-    await ctx.reply(main_menu(ctx, ctx._(BOUND, home=label)))
+    await ctx.reply(main_menu(ctx, ctx.t(BOUND, home=label)))
     await refresh_chat_menu(ctx)
 
 
@@ -87,12 +87,12 @@ async def language(ctx: Context) -> None:
 async def cancel(ctx: Context) -> None:
     had_dialog = ctx.state is not None
     if ctx.in_dialog(binding.DIALOG):  # its phone keyboard stays up unless removed
-        await ctx.reply(Reply(ctx._("Cancelled. Nothing was registered."), remove_keyboard=True))
+        await ctx.reply(Reply(ctx.t("Cancelled. Nothing was registered."), remove_keyboard=True))
         ctx.end_dialog()
         await ctx.reply(main_menu(ctx))
         return
     ctx.end_dialog()
-    text = ctx._("Cancelled. Nothing was registered.") if had_dialog else None
+    text = ctx.t("Cancelled. Nothing was registered.") if had_dialog else None
     await ctx.reply(main_menu(ctx, text))
 
 
@@ -104,7 +104,7 @@ async def choose_language(ctx: Context, payload: ChooseLanguage) -> None:
     await identities.set_locale(ctx.uow, ctx.identity.id, payload.locale)
     await _refresh_identity(ctx)
     ctx.t = translator_for(ctx.identity, ctx.config)
-    await ctx.edit(ctx._("Language changed."))
+    await ctx.edit(ctx.t("Language changed."))
     await ctx.reply(main_menu(ctx))
     await refresh_chat_menu(ctx)
 
@@ -129,10 +129,10 @@ async def contact_details(ctx: Context) -> str:
     estates = await directory.list_estates(ctx.uow)
     if home is not None:
         estates = [e for e in estates if e.id == home.estate_id]
-    lines = [ctx._("Service centre contacts:")]
+    lines = [ctx.t("Service centre contacts:")]
     for estate in estates:
-        phone = estate.service_phone or ctx._("(no phone listed)")
-        lines.append(ctx._("{estate}: {phone}", estate=ctx.t.name(estate.name), phone=phone))
+        phone = estate.service_phone or ctx.t("(no phone listed)")
+        lines.append(ctx.t("{estate}: {phone}", estate=ctx.t.name(estate.name), phone=phone))
     if len(lines) == 1:
-        lines.append(ctx._("Please contact the management office."))
+        lines.append(ctx.t("Please contact the management office."))
     return "\n".join(lines)

@@ -25,9 +25,9 @@ BIND_HOW = N_(
 @router.button(Menu)
 async def menu_item(ctx: Context, payload: Menu) -> None:
     if payload.item is MenuItem.BIND:
-        await ctx.reply(main_menu(ctx, ctx._(BIND_HOW)))
+        await ctx.reply(main_menu(ctx, ctx.t(BIND_HOW)))
     elif Role.RESIDENT not in ctx.roles:
-        await ctx.reply(main_menu(ctx, ctx._(NOT_BOUND)))
+        await ctx.reply(main_menu(ctx, ctx.t(NOT_BOUND)))
     else:
         await ctx.reply(main_menu(ctx))
 
@@ -40,14 +40,14 @@ async def stale_button(ctx: Context, payload: object) -> None:
 @router.message()
 async def anything(ctx: Context) -> None:
     if ctx.inbound.kind is Kind.STICKER:
-        text = ctx._("Thank you! How can we help you?")
+        text = ctx.t("Thank you! How can we help you?")
     else:
-        text = ctx._("Sorry, we did not understand that. Please choose from the menu.")
+        text = ctx.t("Sorry, we did not understand that. Please choose from the menu.")
     await ctx.reply(main_menu(ctx, text))
 
 
 async def unknown_command(ctx: Context) -> None:
-    await ctx.reply(main_menu(ctx, ctx._("Sorry, we do not know that command.")))
+    await ctx.reply(main_menu(ctx, ctx.t("Sorry, we do not know that command.")))
 
 
 router.message(Kind.COMMAND)(unknown_command)

@@ -57,12 +57,12 @@ async def my_orders(ctx: Context) -> Reply:
     assert ctx.person_id is not None
     found = await orders.of_reporter(ctx.uow, ctx.person_id, limit=10)
     if not found:
-        return main_menu(ctx, ctx._("You have no orders yet."))
-    lines = [ctx._("Your orders (newest first):")]
+        return main_menu(ctx, ctx.t("You have no orders yet."))
+    lines = [ctx.t("Your orders (newest first):")]
     buttons = []
     for order in found:
-        status = ctx._(STATUS_LABELS[order.status])
-        lines.append(f"{order.number} · {ctx._(KIND_LABELS[order.kind])} · {status}")
+        status = ctx.t(STATUS_LABELS[order.status])
+        lines.append(f"{order.number} · {ctx.t(KIND_LABELS[order.kind])} · {status}")
         buttons.append([Button(order.number, MyOrder(order.id, OrderOp.SHOW))])
     return Reply("\n".join(lines), buttons=buttons)
 
@@ -80,24 +80,24 @@ async def on_my_order(ctx: Context, payload: MyOrder) -> None:
     elif payload.op is OrderOp.CANCEL:
         await ctx.reply(
             Reply(
-                ctx._("Cancel order {number}? This cannot be undone.", number=order.number),
+                ctx.t("Cancel order {number}? This cannot be undone.", number=order.number),
                 buttons=[
                     [
-                        Button(ctx._("Yes, cancel it"), MyOrder(order.id, OrderOp.CANCEL_SURE)),
-                        Button(ctx._("No, keep it"), MyOrder(order.id, OrderOp.SHOW)),
+                        Button(ctx.t("Yes, cancel it"), MyOrder(order.id, OrderOp.CANCEL_SURE)),
+                        Button(ctx.t("No, keep it"), MyOrder(order.id, OrderOp.SHOW)),
                     ]
                 ],
             )
         )
     elif payload.op is OrderOp.CANCEL_SURE:
         order = await orders.act(ctx.uow, order.id, Action.CANCEL, ctx.actor)
-        await ctx.edit(ctx._("Order {number} is cancelled.", number=order.number))
+        await ctx.edit(ctx.t("Order {number} is cancelled.", number=order.number))
     elif payload.op is OrderOp.NOTE:
         if not order.is_open:
             await ctx.reply(await order_card(ctx, order))
             return
         ctx.start_dialog(NOTE_DIALOG, "note", {"order_id": order.id})
-        await ctx.reply(ctx._(ASK_NOTE, number=order.number))
+        await ctx.reply(ctx.t(ASK_NOTE, number=order.number))
 
 
 ASK_NOTE = N_(
@@ -115,7 +115,7 @@ async def on_note(ctx: Context) -> None:
     if inbound.kind is Kind.TEXT and inbound.text:
         text = inbound.text.strip()
         if len(text) > MAX_NOTE:
-            await ctx.reply(ctx._(NOTE_TOO_LONG, limit=MAX_NOTE, length=len(text)))
+            await ctx.reply(ctx.t(NOTE_TOO_LONG, limit=MAX_NOTE, length=len(text)))
             return
         await orders.act(ctx.uow, order.id, Action.NOTE, ctx.actor, note=text)
     elif inbound.kind in MEDIA_KINDS and inbound.file_ref:
@@ -126,15 +126,15 @@ async def on_note(ctx: Context) -> None:
                 ctx.uow, order.id, Action.NOTE, ctx.actor, note=inbound.text[:MAX_NOTE]
             )
     else:
-        await ctx.reply(ctx._(ASK_NOTE, number=order.number))
+        await ctx.reply(ctx.t(ASK_NOTE, number=order.number))
         return
     if inbound.media_group_id and ctx.state.data.get("album") == inbound.media_group_id:
         return  # one acknowledgement per album; the dialog stays open for the rest of it
     ctx.remember(album=inbound.media_group_id)
     await ctx.reply(
         Reply(
-            ctx._("Added to order {number}. Send more, or tap Done.", number=order.number),
-            buttons=[[Button(ctx._("Done"), MyOrder(order.id, OrderOp.SHOW))]],
+            ctx.t("Added to order {number}. Send more, or tap Done.", number=order.number),
+            buttons=[[Button(ctx.t("Done"), MyOrder(order.id, OrderOp.SHOW))]],
         )
     )
 
@@ -146,43 +146,43 @@ NOTE_TOO_LONG = N_(
 
 async def order_card(ctx: Context, order: OrderView) -> Reply:
     lines = [
-        ctx._("Order {number}", number=order.number),
-        ctx._("Type: {kind}", kind=ctx._(KIND_LABELS[order.kind])),
-        ctx._("Status: {status}", status=ctx._(STATUS_LABELS[order.status])),
+        ctx.t("Order {number}", number=order.number),
+        ctx.t("Type: {kind}", kind=ctx.t(KIND_LABELS[order.kind])),
+        ctx.t("Status: {status}", status=ctx.t(STATUS_LABELS[order.status])),
     ]
     if order.category_hans and order.category_hant:
         name = pick_name(ctx.t.locale, order.category_hans, order.category_hant)
-        lines.append(ctx._("Category: {category}", category=name))
+        lines.append(ctx.t("Category: {category}", category=name))
     if order.unit_label:
-        lines.append(ctx._("Home: {home}", home=order.unit_label))
+        lines.append(ctx.t("Home: {home}", home=order.unit_label))
     elif order.place:
-        lines.append(ctx._("Place: {place}", place=order.place))
-    lines.append(ctx._("Description: {text}", text=order.description))
+        lines.append(ctx.t("Place: {place}", place=order.place))
+    lines.append(ctx.t("Description: {text}", text=order.description))
     if order.attachments:
-        lines.append(ctx._("Attachments: {count}", count=len(order.attachments)))
+        lines.append(ctx.t("Attachments: {count}", count=len(order.attachments)))
     if order.window_start and order.window_end:
         lines.append(
-            ctx._(
+            ctx.t(
                 "Preferred time: {start} to {end}",
                 start=ctx.t.short_datetime(order.window_start),
                 end=ctx.t.time(order.window_end),
             )
         )
     lines.append("")
-    lines.append(ctx._("Timeline:"))
+    lines.append(ctx.t("Timeline:"))
     for event in await orders.timeline(ctx.uow, order.id):
         label = ACTION_LABELS.get(_action(event.action), N_("Update"))
-        line = f"{ctx.t.short_datetime(event.at)}  {ctx._(label)}"
+        line = f"{ctx.t.short_datetime(event.at)}  {ctx.t(label)}"
         # The resident's own notes are shown back; staff notes stay with the staff.
         if event.note and event.actor_id == ctx.person_id and event.action == Action.NOTE:
             line += f": {event.note[:100]}"
         lines.append(line)
     buttons = []
     if order.is_open:
-        buttons.append([Button(ctx._("Add a note or photo"), MyOrder(order.id, OrderOp.NOTE))])
+        buttons.append([Button(ctx.t("Add a note or photo"), MyOrder(order.id, OrderOp.NOTE))])
     if order.status in CANCELLABLE:
-        buttons.append([Button(ctx._("Cancel this order"), MyOrder(order.id, OrderOp.CANCEL))])
-    buttons.append([Button(ctx._("Back to my orders"), Menu(MenuItem.MY_ORDERS))])
+        buttons.append([Button(ctx.t("Cancel this order"), MyOrder(order.id, OrderOp.CANCEL))])
+    buttons.append([Button(ctx.t("Back to my orders"), Menu(MenuItem.MY_ORDERS))])
     return Reply("\n".join(lines), buttons=buttons)
 
 

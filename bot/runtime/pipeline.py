@@ -118,11 +118,11 @@ class Pipeline:
             state=arrived.state,
         )
         if self.wall_clock.now() - inbound.sent_at > LATE_AFTER:
-            ctx.prefaces.append(ctx._(LATE_APOLOGY))
+            ctx.prefaces.append(ctx.t(LATE_APOLOGY))
         if Role.RESIDENT in roles:
             holiday = await greetings.holiday_due(uow, identity, ctx.t.locale)
             if holiday is not None:
-                ctx.prefaces.append(ctx._(HOLIDAY_GREETING, holiday=holiday))
+                ctx.prefaces.append(ctx.t(HOLIDAY_GREETING, holiday=holiday))
         return ctx
 
     def decode_payload(self, ctx: Context) -> Payload | None:

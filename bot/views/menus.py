@@ -51,7 +51,7 @@ RESIDENT_ITEMS = [
 
 
 def menu_button(ctx: Context, item: MenuItem, label: str) -> Button:
-    return Button(ctx._(label), Menu(item))
+    return Button(ctx.t(label), Menu(item))
 
 
 def main_menu(ctx: Context, text: str | None = None) -> Reply:
@@ -72,11 +72,11 @@ def main_menu(ctx: Context, text: str | None = None) -> Reply:
     if ctx.roles & STAFF_ROLES:
         rows.append(
             [
-                Button(ctx._("My jobs"), Menu(MenuItem.MY_JOBS)),
-                Button(ctx._("On / off duty"), Menu(MenuItem.DUTY)),
+                Button(ctx.t("My jobs"), Menu(MenuItem.MY_JOBS)),
+                Button(ctx.t("On / off duty"), Menu(MenuItem.DUTY)),
             ]
         )
-    return Reply(text or ctx._("How can we help you?"), buttons=rows)
+    return Reply(text or ctx.t("How can we help you?"), buttons=rows)
 
 
 def language_menu(ctx: Context) -> Reply:
@@ -85,4 +85,4 @@ def language_menu(ctx: Context) -> Reply:
         Button(Locale.parse(locale).get_display_name(locale), ChooseLanguage(locale))
         for locale in LOCALES
     ]
-    return Reply(ctx._("Please choose your language."), buttons=[buttons])
+    return Reply(ctx.t("Please choose your language."), buttons=[buttons])
