@@ -74,9 +74,6 @@ class Router:
         self._any_button = handler
         return handler
 
-    def handles_payload(self, payload: Payload) -> bool:
-        return type(payload) in self._buttons
-
     async def dispatch(self, ctx: Context, payload: Payload | None = None) -> bool:
         """Runs the first matching handler; False when this router has none for the event.
 
