@@ -67,4 +67,5 @@ ACTION_LABELS = {
     Action.REVEAL_PHONE: N_("Phone number viewed by staff"),
     Action.MERGE: N_("Handled together with other reports of the same fault"),
     Action.TAKE_OVER: N_("Now carries the job for every report of the same fault"),
+    Action.RETURN_TO_DESK: N_("Returned to the service desk"),
 }

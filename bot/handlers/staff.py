@@ -314,8 +314,7 @@ async def on_duty(ctx: Context, payload: Duty) -> None:
 
 
 async def my_jobs(ctx: Context) -> Reply:
-    assert ctx.person_id is not None
-    found = await jobs.my_jobs(ctx.uow, ctx.person_id)
+    found = await jobs.my_jobs(ctx.uow, ctx.person_id)  # none for someone not bound yet
     if not found:
         return main_menu(ctx, ctx._("You have no open jobs."))
     lines = [ctx._("Your open jobs (by appointment):")]
