@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.enums import OPEN_STATUSES, Role
+from core.enums import OPEN_STATUSES, OrderKind, Role
 from core.enums import OrderStatus as S
 from core.errors import ForbiddenTransition, PermissionDenied
 
@@ -55,6 +55,8 @@ class Action(StrEnum):
     # Seed 002 4.3.4: a job not signed off at the end of the day, and its worker's answer.
     END_OF_DAY_QUESTION = "eod_question"
     END_OF_DAY_ANSWER = "eod_answer"
+    # Its worker no longer holds the role that let them do it: the job goes back to the desk.
+    RETURN_TO_DESK = "return_to_desk"
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,37 @@ RULES: dict[Action, Rule] = {
     Action.TAKE_OVER: _rule(OPEN_STATUSES, None, P.SYSTEM),
     Action.END_OF_DAY_QUESTION: _rule(OPEN_STATUSES, None, P.SYSTEM),
     Action.END_OF_DAY_ANSWER: _rule(OPEN_STATUSES, None, P.ASSIGNEE),
+    Action.RETURN_TO_DESK: _rule({S.DISPATCHED, *WORKING}, S.REGISTERED, P.DESK, P.SYSTEM),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# Who does the work of each kind (DESIGN.md): complaints are owned by a supervisor. Only someone
+# holding one of these roles, now, in the order's estate is offered the job or acts as its assignee.
+DOER_ROLES: dict[OrderKind, frozenset[Role]] = {
+    OrderKind.IN_HOME_REPAIR: frozenset({Role.TECHNICIAN}),
+    OrderKind.PUBLIC_REPAIR: frozenset({Role.TECHNICIAN}),
+    OrderKind.ALARM: frozenset({Role.TECHNICIAN}),
+    OrderKind.HOUSEKEEPING: frozenset({Role.HOUSEKEEPER}),
+    OrderKind.COMPLAINT: frozenset({Role.SUPERVISOR}),
+    OrderKind.INQUIRY: frozenset({Role.DISPATCHER}),
+    OrderKind.PRAISE: frozenset({Role.DISPATCHER}),
+}
+ANY_DOER = frozenset().union(*DOER_ROLES.values())
+
+
+def doer_roles(kind: OrderKind | str | None) -> frozenset[Role]:
+    """The roles that may do an order of this kind (any doer's role when the kind is unknown)."""
+    if kind is None:
+        return ANY_DOER
+    return DOER_ROLES.get(OrderKind(kind), frozenset({Role.TECHNICIAN}))
 
 
 @dataclass(frozen=True)
 class Actor:
-    """A person with their roles in the order's estate, or the system, acting on an order."""
+    """A person with their roles in the order's estate, or the system, acting on an order.
+
+    Being the order's assignee takes both: the order names them, and they hold, now, a role that
+    does this kind of work (a worker whose role was taken away is nobody's assignee)."""
 
     person_id: int | None
     roles: frozenset[Role] = frozenset()
@@ -116,13 +141,18 @@ class Actor:
     def system(cls) -> Actor:
         return cls(person_id=None)
 
-    def parties(self, reporter_id: int | None, assignee_id: int | None) -> set[Party]:
+    def parties(
+        self,
+        reporter_id: int | None,
+        assignee_id: int | None,
+        kind: OrderKind | str | None = None,
+    ) -> set[Party]:
         if self.person_id is None:
             return {Party.SYSTEM}
         parties: set[Party] = set()
         if self.person_id == reporter_id:
             parties.add(Party.REPORTER)
-        if self.person_id == assignee_id:
+        if self.person_id == assignee_id and self.roles & doer_roles(kind):
             parties.add(Party.ASSIGNEE)
         if self.roles & DESK_ROLES:
             parties.add(Party.DESK)
@@ -132,11 +162,16 @@ class Actor:
 
 
 def next_status(
-    status: S, action: Action, actor: Actor, reporter_id: int | None, assignee_id: int | None
+    status: S,
+    action: Action,
+    actor: Actor,
+    reporter_id: int | None,
+    assignee_id: int | None,
+    kind: OrderKind | str | None = None,
 ) -> S:
     """The status after `action`, or a domain error saying why it may not happen."""
     rule = RULES[action]
-    if not actor.parties(reporter_id, assignee_id) & rule.parties:
+    if not actor.parties(reporter_id, assignee_id, kind) & rule.parties:
         raise PermissionDenied()
     if status not in rule.sources:
         raise ForbiddenTransition(status=status)
@@ -144,9 +179,13 @@ def next_status(
 
 
 def allowed_actions(
-    status: S, actor: Actor, reporter_id: int | None, assignee_id: int | None
+    status: S,
+    actor: Actor,
+    reporter_id: int | None,
+    assignee_id: int | None,
+    kind: OrderKind | str | None = None,
 ) -> list[Action]:
-    parties = actor.parties(reporter_id, assignee_id)
+    parties = actor.parties(reporter_id, assignee_id, kind)
     return [
         action
         for action, rule in RULES.items()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.enums import OrderKind, Role
 from core.enums import OrderStatus as S
-from core.enums import Role
 from core.errors import ForbiddenTransition, PermissionDenied
 from core.lifecycle import RULES, Action, Actor, allowed_actions, next_status
 
@@ -91,3 +91,29 @@ def test_every_action_has_a_rule_and_final_statuses_allow_nothing() -> None:
     assert set(RULES) == set(Action) - {Action.REGISTER}
     for final in (S.CLOSED, S.REFUSED, S.CANCELLED):
         assert allowed_actions(final, desk, REPORTER, WORKER) == []
+
+
+def test_the_job_in_hand_needs_a_role_doing_its_kind_of_work() -> None:
+    """Named on the order is not enough: without a role doing that work now, the order's
+    assignee is nobody's (a worker whose role was taken away)."""
+    housekeeper = Actor(WORKER, frozenset({Role.HOUSEKEEPER}))
+    removed = Actor(WORKER, frozenset({Role.RESIDENT}))
+    repair, housework = OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING
+    for actor, kind in [(housekeeper, repair), (removed, repair), (removed, None)]:
+        with pytest.raises(PermissionDenied):
+            next_status(S.ON_SITE, Action.COMPLETE, actor, REPORTER, WORKER, kind)
+        assert allowed_actions(S.ON_SITE, actor, REPORTER, WORKER, kind) == []
+    assert next_status(S.ON_SITE, Action.COMPLETE, housekeeper, REPORTER, WORKER, housework) is (
+        S.COMPLETED
+    )
+    assert next_status(S.ACCEPTED, Action.DEPART, worker, REPORTER, WORKER, repair) is S.EN_ROUTE
+
+
+def test_the_desk_or_the_system_returns_a_job_to_the_desk() -> None:
+    for status in (S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE, S.ON_SITE):
+        assert step(status, Action.RETURN_TO_DESK, system) is S.REGISTERED
+        assert step(status, Action.RETURN_TO_DESK, desk) is S.REGISTERED
+        with pytest.raises(PermissionDenied):
+            step(status, Action.RETURN_TO_DESK, worker)
+    with pytest.raises(ForbiddenTransition):
+        step(S.COMPLETED, Action.RETURN_TO_DESK, system)

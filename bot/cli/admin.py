@@ -20,12 +20,15 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlalchemy.exc import OperationalError
 
+from bot.conversation.context import BotConfig
 from bot.runtime.resources import Runtime, build_runtime
 from bot.runtime.settings import Settings
+from bot.views.tell import tell
 from core.crypto import mask_phone
 from core.enums import Relation
 from core.errors import DomainError, ImportFailed, NotFound
 from core.services import directory, duty, importer, invitations, people
+from core.services.orders import OrderView
 from core.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -259,23 +262,46 @@ def staff_role(
 ) -> None:
     """Grant a role to someone on record (by phone), or take it away with --remove."""
 
-    async def work(uow: UnitOfWork, _settings: Settings) -> None:
+    async def work(uow: UnitOfWork, settings: Settings) -> list[OrderView]:
+        if remove:
+            return await remove_role(uow, settings, estate, phone, role)
         found = await directory.require_estate(uow, estate)
         staff_role = directory.check_staff_role(role)
-        person_id = await people.find_by_phone(uow, phone)
-        if person_id is None:
-            raise NotFound(
-                "no one on record has phone {phone}; use `staff add`", phone=mask_phone(phone)
-            )
-        if remove:
-            await people.revoke_role(uow, person_id, found.id, staff_role)
-            return
+        person_id = await _person_on_record(uow, phone)
         team_id = None if team is None else (await directory.ensure_team(uow, found.id, team)).id
         await people.grant_role(uow, person_id, found.id, staff_role, team_id)
+        return []
 
-    _run(work, Settings())
+    returned = _run(work, Settings())
     done = "removed" if remove else "granted"
     typer.echo(f"{done} {role.lower()} for {mask_phone(phone)} in {estate.upper()}")
+    if returned:
+        numbers = ", ".join(order.number for order in returned)
+        typer.echo(f"{len(returned)} open job(s) went back to the desk: {numbers}")
+
+
+async def _person_on_record(uow: UnitOfWork, phone: str) -> int:
+    person_id = await people.find_by_phone(uow, phone)
+    if person_id is None:
+        raise NotFound(
+            "no one on record has phone {phone}; use `staff add`", phone=mask_phone(phone)
+        )
+    return person_id
+
+
+async def remove_role(
+    uow: UnitOfWork, settings: Settings, estate: str, phone: str, role: str
+) -> list[OrderView]:
+    """`staff role --remove`: the role is taken away, effective at the person's next press; the
+    open jobs it let them hold go back to the desk, which is told of each. The resident hears
+    nothing until the job is dispatched again. Returns the orders that went back."""
+    found = await directory.require_estate(uow, estate)
+    staff_role = directory.check_staff_role(role)
+    person_id = await _person_on_record(uow, phone)
+    returned = await people.revoke_role(uow, person_id, found.id, staff_role)
+    config = BotConfig(bot_username=settings.bot_username, default_locale=settings.default_locale)
+    await tell(uow, config)  # the desk gets each job back, to dispatch again
+    return returned
 
 
 @staff_app.command("code")

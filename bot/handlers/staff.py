@@ -122,9 +122,7 @@ async def on_duty(ctx: Context, payload: Duty) -> None:
 
 
 async def my_jobs(ctx: Context) -> Reply:
-    if ctx.person_id is None:
-        return main_menu(ctx, ctx.t("You have no open jobs."))
-    found = await jobs.my_jobs(ctx.uow, ctx.person_id)
+    found = await jobs.my_jobs(ctx.uow, ctx.person_id)  # none for someone not bound yet
     if not found:
         return main_menu(ctx, ctx.t("You have no open jobs."))
     lines = [ctx.t("Your open jobs (by appointment):")]

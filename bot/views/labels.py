@@ -69,4 +69,5 @@ ACTION_LABELS = {
     Action.TAKE_OVER: N_("Now carries the job for every report of the same fault"),
     Action.END_OF_DAY_QUESTION: N_("End-of-day check: the worker was asked"),
     Action.END_OF_DAY_ANSWER: N_("End-of-day check: the worker answered"),
+    Action.RETURN_TO_DESK: N_("Returned to the service desk"),
 }

@@ -98,7 +98,7 @@ DESK_HEADLINES = {
         "A withdrawn report's job carries on as this order; please dispatch:"
     ),
     DeskReason.WORKER_REMOVED: N_(
-        "Its worker no longer works here; the job is back with the desk, please dispatch:"
+        "The worker of this order no longer holds the role. Please dispatch again:"
     ),
 }
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Role, TeamKind
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.i18n import N_
-from core.lifecycle import DESK_ROLES, Action, Actor
+from core.lifecycle import DESK_ROLES, Action, Actor, doer_roles
 from core.models import (
     Building,
     Category,
@@ -56,16 +56,6 @@ TEAM_FOR_KIND = {
     OrderKind.PUBLIC_REPAIR: TeamKind.ENGINEERING,
     OrderKind.ALARM: TeamKind.ENGINEERING,
     OrderKind.HOUSEKEEPING: TeamKind.HOUSEKEEPING,
-}
-# Who does the work of each kind (DESIGN.md): complaints are owned by a supervisor.
-DOER_ROLES = {
-    OrderKind.IN_HOME_REPAIR: frozenset({Role.TECHNICIAN}),
-    OrderKind.PUBLIC_REPAIR: frozenset({Role.TECHNICIAN}),
-    OrderKind.ALARM: frozenset({Role.TECHNICIAN}),
-    OrderKind.HOUSEKEEPING: frozenset({Role.HOUSEKEEPER}),
-    OrderKind.COMPLAINT: frozenset({Role.SUPERVISOR}),
-    OrderKind.INQUIRY: frozenset({Role.DISPATCHER}),
-    OrderKind.PRAISE: frozenset({Role.DISPATCHER}),
 }
 DESK_ADMIN_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 
@@ -252,7 +242,7 @@ async def candidates(uow: UnitOfWork, order_id: int) -> list[Candidate]:
         raise NotFound()
     estate = await _estate(uow, order.estate_id)
     kind = OrderKind(order.kind)
-    roles = DOER_ROLES.get(kind, frozenset({Role.TECHNICIAN}))
+    roles = doer_roles(kind)
     posts = list(
         await uow.session.scalars(
             select(StaffRole).where(
@@ -373,14 +363,17 @@ async def post_for_grab(uow: UnitOfWork, order_id: int, by: int | None) -> tuple
 
 
 async def grab(uow: UnitOfWork, order_id: int, worker_id: int | None) -> OrderView:
-    """First tap wins: the row is locked on PostgreSQL, and a taken job refuses the next tap."""
+    """First tap wins: the row is locked on PostgreSQL, and a taken job refuses the next tap.
+
+    Someone the job was never offered to (not a worker of its team, or no longer one) hears
+    the same as for an order that does not exist: a forged tap learns nothing."""
     order = await _order(uow, order_id)
-    if order.status != OrderStatus.DISPATCHED or order.assignee_id is not None:
-        raise AlreadyTaken()
     offered = {c.person_id: c for c in await candidates(uow, order_id)}
     worker = offered.get(worker_id) if worker_id is not None else None
     if worker is None or (order.team_id is not None and worker.team_id != order.team_id):
-        raise PermissionDenied()
+        raise NotFound()
+    if order.status != OrderStatus.DISPATCHED or order.assignee_id is not None:
+        raise AlreadyTaken()
     if not worker.on_duty:
         raise WorkerUnavailable()
     order.assignee_id = worker_id
@@ -424,6 +417,38 @@ async def route(
         return Routed.POSTED
     uow.announce(NeedsDispatch(order_id, reason, note))
     return Routed.DESK
+
+
+HELD = (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.ON_SITE)
+
+
+async def return_unheld_jobs(
+    uow: UnitOfWork, person_id: int, estate_id: int, by: int | None, note: str
+) -> list[OrderView]:
+    """The open jobs of this estate (dispatched, accepted, on the way, on site) that the person
+    holds without, now, a role doing that kind of work go back to the desk: registered and
+    unassigned, each with an event by `by` (or the system when None). Returns those orders, so
+    that the caller can tell the desk."""
+    holder = await estate_actor(uow, person_id, estate_id)
+    actor = await estate_actor(uow, by, estate_id)
+    found = await uow.session.scalars(
+        select(Order.id)
+        .where(
+            Order.assignee_id == person_id,
+            Order.estate_id == estate_id,
+            Order.status.in_([str(s) for s in HELD]),
+        )
+        .order_by(Order.id)
+    )
+    returned = []
+    for order_id in list(found):
+        order = await _order(uow, order_id)  # locked, and read afresh under the lock
+        held = order.assignee_id == person_id and order.status in HELD
+        if not held or holder.roles & doer_roles(order.kind):
+            continue
+        returned.append(await orders.act(uow, order_id, Action.RETURN_TO_DESK, actor, note))
+        uow.announce(NeedsDispatch(order_id, DeskReason.WORKER_REMOVED))
+    return returned
 
 
 async def refuse(uow: UnitOfWork, order_id: int, by: int | None, reason: str) -> OrderView:

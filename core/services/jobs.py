@@ -17,7 +17,8 @@ from sqlalchemy import or_, select
 from core.crypto import mask_phone
 from core.enums import OrderStatus
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.lifecycle import Action, Party
+from core.i18n import N_
+from core.lifecycle import Action, Party, doer_roles
 from core.models import Estate, Order, OrderAttachment
 from core.news import DeskReason, FeeWaiting, NeedsDispatch, Relayed, TimeAgreed
 from core.services import orders, people
@@ -31,6 +32,16 @@ ACTIVE = (
     OrderStatus.EN_ROUTE,
     OrderStatus.ON_SITE,
 )
+
+
+class NotYourJob(PermissionDenied):
+    """Not (or no longer) this person's job: never assigned to them, their role was taken away,
+    or no such order (the same answer, so that a forged id learns nothing)."""
+
+    message_id = N_(
+        "This job is not assigned to you. If you think it should be, please contact the "
+        "service centre."
+    )
 
 
 async def perform(
@@ -138,7 +149,7 @@ async def complete(
 
     Below the estate's threshold the worker records collecting it at once; at or above it the
     order waits for a supervisor (seed 002)."""
-    order = await orders.get(uow, order_id)
+    order = await require_assignee(uow, order_id, person_id)
     actor = await estate_actor(uow, person_id, order.estate_id)
     row = await uow.session.get_one(Order, order_id)
     now = uow.clock.now()
@@ -216,9 +227,17 @@ async def answer_end_of_day(
 
 
 async def require_assignee(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
-    order = await orders.get(uow, order_id)
+    """The order, if it is this person's job now: assigned to them, and they still hold a role
+    doing its kind of work in its estate. Otherwise NotYourJob, a missing order included."""
+    try:
+        order = await orders.get(uow, order_id)
+    except NotFound:
+        raise NotYourJob() from None
     if person_id is None or order.assignee_id != person_id:
-        raise PermissionDenied()
+        raise NotYourJob()
+    actor = await estate_actor(uow, person_id, order.estate_id)
+    if Party.ASSIGNEE not in actor.parties(order.reporter_id, order.assignee_id, order.kind):
+        raise NotYourJob()
     return order
 
 
@@ -244,16 +263,25 @@ async def reveal_phone(uow: UnitOfWork, order_id: int, person_id: int | None) ->
     return await people.phone_of(uow, view.reporter_id)
 
 
-async def my_jobs(uow: UnitOfWork, person_id: int) -> list[OrderView]:
-    """Open jobs in appointment order (those without one last, oldest first)."""
-    rows = await uow.session.scalars(
-        select(Order.id)
+async def my_jobs(uow: UnitOfWork, person_id: int | None) -> list[OrderView]:
+    """Open jobs in appointment order (those without one last, oldest first): only those the
+    person still holds a role for in the order's estate; none for someone unknown."""
+    if person_id is None:
+        return []
+    posts = await people.staff_posts(uow, person_id)
+    rows = await uow.session.execute(
+        select(Order.id, Order.estate_id, Order.kind)
         .where(
             Order.assignee_id == person_id,
             or_(*(Order.status == s for s in (*ACTIVE, OrderStatus.COMPLETED))),
         )
         .order_by(Order.id)
     )
-    views = [await orders.get(uow, order_id) for order_id in rows]
+    held = [
+        order_id
+        for order_id, estate_id, kind in rows.all()
+        if any(p.estate_id == estate_id and p.role in doer_roles(kind) for p in posts)
+    ]
+    views = [await orders.get(uow, order_id) for order_id in held]
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     return sorted(views, key=lambda v: (v.window_start or far, v.id))

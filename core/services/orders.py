@@ -310,11 +310,11 @@ async def act(
     order = await _load(uow, order_id)
     before = order.status
     order.status = lifecycle.next_status(
-        OrderStatus(before), action, actor, order.reporter_id, order.assignee_id
+        OrderStatus(before), action, actor, order.reporter_id, order.assignee_id, order.kind
     )
     if action is Action.DISPATCH:
         order.assignee_id = assignee_id
-    elif action in (Action.DECLINE, Action.CANNOT_FINISH, Action.REOPEN):
+    elif action in (Action.DECLINE, Action.CANNOT_FINISH, Action.REOPEN, Action.RETURN_TO_DESK):
         order.assignee_id = None
     order.updated_at = uow.clock.now()
     due_before = order.due_at
@@ -342,7 +342,12 @@ async def add_attachment(
 ) -> None:
     order = await _load(uow, order_id)
     lifecycle.next_status(
-        OrderStatus(order.status), Action.NOTE, actor, order.reporter_id, order.assignee_id
+        OrderStatus(order.status),
+        Action.NOTE,
+        actor,
+        order.reporter_id,
+        order.assignee_id,
+        order.kind,
     )
     uow.add(
         OrderAttachment(

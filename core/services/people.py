@@ -8,6 +8,8 @@ from sqlalchemy import String, exists, literal, select, union_all
 
 from core.enums import BindingStatus, Role
 from core.models import Person, StaffRole, UnitBinding
+from core.services import dispatch
+from core.services.orders import OrderView
 from core.uow import UnitOfWork
 
 
@@ -79,7 +81,13 @@ async def grant_role(
         existing.team_id = team_id
 
 
-async def revoke_role(uow: UnitOfWork, person_id: int, estate_id: int, role: Role) -> None:
+async def revoke_role(
+    uow: UnitOfWork, person_id: int, estate_id: int, role: Role, by: int | None = None
+) -> list[OrderView]:
+    """Takes the role away: from their next press on they may do nothing it allowed. The open
+    jobs of the estate it let them hold go back to the desk, in this unit of work, recorded as
+    done by `by` (None: the system, e.g. an operator's command); returns those orders so that the
+    caller can tell the desk."""
     existing = await uow.session.scalar(
         select(StaffRole).where(
             StaffRole.person_id == person_id,
@@ -89,6 +97,10 @@ async def revoke_role(uow: UnitOfWork, person_id: int, estate_id: int, role: Rol
     )
     if existing is not None:
         existing.active = False
+        await uow.flush()
+    return await dispatch.return_unheld_jobs(
+        uow, person_id, estate_id, by, f"worker removed: {Role(role)} role taken away"
+    )
 
 
 async def roles_of(uow: UnitOfWork, person_id: int | None) -> frozenset[Role]:
