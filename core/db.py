@@ -35,6 +35,8 @@ def json_dumps(value: Any) -> str:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; on PostgreSQL `?schema=NAME` in the URL becomes the search_path."""
+    # A statement's error names its parameters: texts, names, phone numbers, kept out of logs.
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if is_sqlite(url):
