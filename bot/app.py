@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.commands import default_menus as command_menus
 from bot.context import BotConfig
@@ -15,8 +16,10 @@ from bot.routing import Router
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender, SendRates, Transport
+from bot.settings import Settings
 from bot.supervisor import run_all
 from core.leadership import Leadership
+from core.services.housekeeping import Retention
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,11 @@ def routers() -> list[Router]:
         freetext.router,
         fallback.router,
     ]
+
+
+def retention(settings: Settings) -> Retention:
+    """How long what is kept only for a while is kept (core/services/housekeeping.py)."""
+    return Retention(outbox=timedelta(days=settings.outbox_retention_days))
 
 
 @dataclass
@@ -75,6 +83,7 @@ class Core:
             self.config,
             Leadership(self.runtime.engine),
             wake_sender=sender.wake,
+            retention=retention(self.runtime.settings),
         )
         return {"outbox": sender.run, "scheduler": self.scheduler.run}
 

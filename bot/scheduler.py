@@ -35,13 +35,14 @@ from core.enums import OrderStatus
 from core.i18n import N_, Translator
 from core.leadership import Leadership
 from core.routines import EndOfDayLine, Routine, TeamDigest
-from core.services import dispatch
+from core.services import dispatch, housekeeping
 from core.services.orders import OrderView
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+PRUNE_SECONDS = 3600
 
 REMIND_ACCEPT = N_("Reminder: order {number} is waiting for you to accept it.")
 REMIND_WORK = N_("Reminder: order {number} is past its time limit. Please update it.")
@@ -243,11 +244,13 @@ class Scheduler:
         config: BotConfig,
         leadership: Leadership,
         wake_sender: Callable[[], None] = lambda: None,
+        retention: housekeeping.Retention | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.config = config
         self.leadership = leadership
         self.wake_sender = wake_sender
+        self.retention = retention or housekeeping.Retention()
         self._lock = asyncio.Lock()  # a manual tick and a timed one never overlap
         self.started = asyncio.Event()  # the catch-up at start is done
 
@@ -287,6 +290,16 @@ class Scheduler:
                     log.info("routine %s ran for estate %s", routine, estate.id)
                     self.wake_sender()
 
+    async def prune(self) -> housekeeping.Pruned | None:
+        """Hourly, where this process leads: what is kept only for a while goes
+        (core/services/housekeeping.py). Apart from the routines: it tells nobody anything."""
+        if not await self.leadership.is_leader():
+            return None
+        pruned = await housekeeping.prune(self.uow_factory, self.retention)
+        if pruned:
+            log.info("housekeeping: %s", pruned)
+        return pruned
+
     async def _guarded(self, job: Callable[[], object]) -> None:
         try:
             await job()  # type: ignore[misc]
@@ -316,6 +329,15 @@ class Scheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,  # late is better than never: the tick is idempotent
+        )
+        scheduler.add_job(
+            self._guarded,
+            IntervalTrigger(seconds=PRUNE_SECONDS, timezone=UTC),
+            args=[self.prune],
+            id="prune",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
         )
         async with self.uow_factory() as uow:
             estates = await routines.estates(uow)

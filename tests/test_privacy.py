@@ -1,25 +1,40 @@
 """Personal data at rest (seed 000): the outbox keeps what it sends sealed, so that a copy of the
 database (SQLite: the file and its WAL; PostgreSQL: every table) shows no phone number and no
-name."""
+name; finished messages and bookkeeping go once their time is up (core/services/housekeeping.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from bot.app import retention
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import Scheduler
+from bot.settings import Settings
 from bot.world import World, running_world
+from core import migrate
 from core.clock import FakeClock
+from core.crypto import new_key
 from core.db import is_sqlite, sqlite_file
-from core.models import Base, OutboxMessage
-from core.services import directory, dispatch, outbox
+from core.enums import OutboxStatus
+from core.leadership import Leadership
+from core.models import Base, OutboxMessage, ProcessedUpdate
+from core.services import conversations, directory, dispatch, housekeeping, identities, outbox
+from core.services import updates as processed
+from core.services.conversations import DialogState
 from core.services.dispatch import DispatchMode
+from core.services.housekeeping import Retention
 from tg_emulator import Emulator, SimUser
 from tg_emulator.transcript import TranscriptMessage
+
+from dbutil import make_engine
 
 PHONE = "13712345678"
 RESIDENT = "钱多多"
@@ -148,3 +163,175 @@ async def test_a_database_dump_shows_no_phone_and_no_name(db_url: str, clock: Fa
         assert len(sealed) > 10 and all(blob[:1] == b"\x01" for blob in sealed)
     if is_sqlite(db_url):  # once closed and checkpointed, too
         assert secrets_in(sqlite_dump(db_url)) == []
+
+
+# ------------------------------------------------------------------------------- housekeeping
+
+
+@pytest.fixture
+async def runtime(db_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
+    settings = Settings(database_url=db_url, _env_file=None)  # type: ignore[call-arg]
+    runtime = build_runtime(settings, clock=clock, key=new_key())
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+async def statuses(runtime: Runtime) -> dict[str, str]:
+    async with runtime.uow_factory() as uow:
+        rows = await uow.session.execute(select(OutboxMessage.payload_enc, OutboxMessage.status))
+        return {
+            outbox.open_payload(uow.cipher, row.payload_enc)["text"]: row.status for row in rows
+        }
+
+
+async def test_finished_messages_go_after_the_retention_and_pending_ones_stay(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    async def write(*texts: str) -> list[int]:
+        async with runtime.uow_factory() as uow:
+            ids = [await outbox.enqueue(uow, 42, {"text": text}) for text in texts]
+            await uow.commit()
+        return ids
+
+    sent, failed, skipped, _waiting, target = await write(
+        "sent", "failed", "skipped", "waiting", "edited later"
+    )
+    async with runtime.uow_factory() as uow:
+        await outbox.mark_all_sent(uow, [(sent, 1), (target, 2)], clock.now())
+        await outbox.mark_failed(uow, failed, "400")
+        await uow.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == skipped)
+            .values(status=OutboxStatus.SKIPPED)
+        )
+        await outbox.enqueue(uow, 42, {"text": "the edit"}, target_outbox_id=target)
+        await uow.commit()
+    clock.advance(timedelta(days=6))
+    [recent] = await write("recent")
+    async with runtime.uow_factory() as uow:
+        await outbox.mark_all_sent(uow, [(recent, 3)], clock.now())
+        await uow.commit()
+
+    clock.advance(timedelta(days=1, minutes=1))  # the first ones are a week old
+    scheduler = Scheduler(
+        runtime.uow_factory,
+        config=None,  # type: ignore[arg-type]
+        leadership=Leadership(runtime.engine),
+        retention=retention(runtime.settings),
+    )
+    try:
+        pruned = await scheduler.prune()
+    finally:
+        await scheduler.leadership.release()
+    assert pruned is not None and pruned.outbox == 3
+    assert await statuses(runtime) == {
+        "waiting": OutboxStatus.PENDING,
+        "edited later": OutboxStatus.SENT,  # the pending edit still names it
+        "the edit": OutboxStatus.PENDING,
+        "recent": OutboxStatus.SENT,
+    }
+
+
+async def test_retention_is_a_setting_in_days() -> None:
+    settings = Settings(outbox_retention_days=2, _env_file=None)  # type: ignore[call-arg]
+    assert retention(settings).outbox == timedelta(days=2)
+    assert retention(Settings(_env_file=None)).outbox == timedelta(days=7)  # type: ignore[call-arg]
+
+
+async def test_update_ids_drafts_and_finished_messages_go_in_small_batches(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    async with runtime.uow_factory() as uow:
+        for update_id in range(5):
+            assert await processed.claim(uow, "telegram", 1, update_id)
+        identity = await identities.touch(uow, "telegram", 7, 7, "zh-hans")
+        await conversations.save(uow, identity.id, DialogState("report", "describe", {"a": 1}))
+        for n in range(5):
+            await outbox.enqueue(uow, 7, {"text": f"old {n}"})
+        await uow.commit()
+    async with runtime.uow_factory() as uow:
+        ids = list(await uow.session.scalars(select(OutboxMessage.id)))
+        await outbox.mark_all_sent(uow, [(i, i) for i in ids], clock.now())
+        await uow.commit()
+    clock.advance(timedelta(days=8))
+    async with runtime.uow_factory() as uow:
+        assert await processed.claim(uow, "telegram", 1, 99)
+        await uow.commit()
+
+    pruned = await housekeeping.prune(runtime.uow_factory, Retention(), batch=2)
+    assert (pruned.outbox, pruned.processed_updates, pruned.drafts) == (5, 5, 1)
+    async with runtime.uow_factory() as uow:
+        left = await uow.session.scalars(select(ProcessedUpdate.update_id))
+        assert list(left) == [99]
+        assert await conversations.load(uow, identity.id) is None
+        assert await uow.session.scalar(select(sa.func.count(OutboxMessage.id))) == 0
+    assert not await housekeeping.prune(runtime.uow_factory)  # nothing more to do
+
+
+# --------------------------------------------------------------------- rows from before 0003
+
+
+async def test_payloads_written_before_the_upgrade_are_read_then_sealed(
+    db_url: str, clock: FakeClock
+) -> None:
+    await migrate.upgrade(db_url, "0002")
+    old_outbox = sa.table(
+        "outbox",
+        *(sa.column(name) for name in ("chat_id", "kind", "status", "attempts", "sent_pieces")),
+        sa.column("payload", sa.JSON()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("paid_broadcast", sa.Boolean()),
+    )
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            for status in ("pending", "sent"):
+                await connection.execute(
+                    old_outbox.insert().values(
+                        chat_id=42,
+                        kind="send",
+                        status=status,
+                        attempts=0,
+                        sent_pieces=0,
+                        payload={"text": f"住户电话：{PHONE}"},
+                        created_at=clock.now(),
+                        paid_broadcast=False,
+                    )
+                )
+    finally:
+        await engine.dispose()
+    await migrate.upgrade(db_url)
+
+    settings = Settings(database_url=db_url, _env_file=None)  # type: ignore[call-arg]
+    runtime = build_runtime(settings, clock=clock, key=new_key())
+    try:
+        async with runtime.uow_factory() as uow:
+            rows = await uow.session.execute(
+                select(OutboxMessage.status, OutboxMessage.payload_enc)
+            )
+            stored = {row.status: row.payload_enc for row in rows}
+        assert stored["sent"] == b""  # never read again: blanked
+        pruned = await housekeeping.prune(runtime.uow_factory)
+        assert pruned.sealed == 1
+        async with runtime.uow_factory() as uow:
+            blob = await uow.session.scalar(select(OutboxMessage.payload_enc))
+            assert blob is not None and secrets_in(blob) == []
+            [item] = await outbox.claim(uow, runtime.uow_factory.clock.now())
+            assert item.payload == {"text": f"住户电话：{PHONE}"}
+    finally:
+        await runtime.close()
+    await migrate.downgrade(db_url, "0002")  # the sealed pending message cannot be kept
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.exec_driver_sql("SELECT status, error FROM outbox")).all()
+    finally:
+        await engine.dispose()
+    assert {tuple(row) for row in rows} == {
+        ("failed", "sealed payload lost in a downgrade"),
+        ("sent", None),
+    }

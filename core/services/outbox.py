@@ -16,7 +16,7 @@ runs out and a sender takes them, as after a sender's own crash.
 
 Payloads are personal data (a job card carries the resident's phone, a binding request their
 name): each is stored sealed with the data key (core.crypto.Cipher.seal) and opened only when a
-sender claims it.
+sender claims it. Finished messages are deleted after a retention (`purge_finished`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,20 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, case, exists, func, insert, null, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from core.crypto import Cipher, is_sealed
@@ -393,3 +406,49 @@ async def pending_count(uow: UnitOfWork) -> int:
         )
         or 0
     )
+
+
+FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED)
+
+
+async def purge_finished(uow: UnitOfWork, before: datetime, limit: int) -> int:
+    """Deletes at most `limit` finished messages (sent, failed, skipped) that finished, or were
+    written, before `before`, oldest first; a pending one is never touched. A message that a
+    later one still names as its edit target waits for that one to go first."""
+    row, referrer = OutboxMessage, aliased(OutboxMessage)
+    chosen = (
+        select(row.id)
+        .where(
+            row.status.in_(FINISHED),
+            func.coalesce(row.sent_at, row.created_at) < before,
+            ~exists().where(referrer.target_outbox_id == row.id),
+        )
+        .order_by(row.id)
+        .limit(limit)
+    )
+    result = await uow.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def seal_clear_payloads(uow: UnitOfWork, limit: int) -> int:
+    """Seals at most `limit` payloads still stored as clear JSON text (written before revision
+    0003; it blanked the finished ones); how many it sealed."""
+    rows = (
+        await uow.session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload_enc)
+            .where(func.substr(OutboxMessage.payload_enc, 1, 1) == literal(b"{"))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    ).all()
+    for row in rows:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(payload_enc=seal_payload(uow.cipher, orjson.loads(row.payload_enc)))
+        )
+    return len(rows)
