@@ -9,6 +9,10 @@ rarely get the chance.
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,10 +41,18 @@ def json_dumps(value: Any) -> str:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; on PostgreSQL `?schema=NAME` in the URL becomes the search_path."""
+    # A statement's error names its parameters: texts, names, phone numbers, kept out of logs.
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        database = sqlite_file(url)
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _private_file(*_args: Any) -> None:
+            if database is not None:
+                create_private(database)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,6 +74,41 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
     return create_async_engine(url, **kwargs)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or a `file:` URI."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+PRIVATE = 0o600
+
+
+def create_private(database: Path) -> None:
+    """The database file, made before SQLite opens it, readable by its owner only: it holds
+    personal data (sealed, but it is the company's all the same). SQLite gives the -wal and
+    -shm files it makes beside it the database file's mode, so they are private too. Files
+    from before are made private here."""
+    try:
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, PRIVATE))
+    except OSError:
+        return  # no such folder, no right to it: SQLite says so in its own words
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        keep_private(path)
+
+
+def keep_private(path: Path) -> None:
+    """Takes away what group and others may do with a file of ours (if there is one)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+            log.warning("%s was readable by others (%o); now by its owner only", path, mode)
+    except OSError:
+        pass  # not there, or not ours to change
 
 
 def is_disconnect(exc: BaseException) -> bool:

@@ -316,7 +316,8 @@ class ProcessedUpdate(Base):
 
 
 class OutboxMessage(Base):
-    """Every outgoing message, written in the same transaction as the change that caused it."""
+    """Every outgoing message, written in the same transaction as the change that caused it;
+    kept for a few days once finished (core.services.housekeeping), then deleted."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
@@ -325,7 +326,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))
     kind: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The message (text, buttons, photos) as JSON sealed with the data key (Cipher.seal): job
+    # cards carry phone numbers, cards name people. core.services.outbox writes and reads it.
+    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None]  # None: due at once
@@ -333,7 +336,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # An edit or delete of a message we sent earlier refers to that outbox row.
-    target_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    # Indexed: deleting a row looks for rows that still refer to it.
+    target_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
     target_message_id: Mapped[int | None] = mapped_column(BigInteger)
     paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.crypto import Cipher, mask_phone, new_key, normalize_phone
+from core.crypto import Cipher, is_sealed, mask_phone, new_key, normalize_phone
 from core.i18n import Translator, resolve_locale
 
 
@@ -20,6 +20,17 @@ def test_names_and_phones_are_encrypted_and_phone_lookup_matches_both_spellings(
     assert Cipher(new_key()).phone_hash("13900000001") != cipher.phone_hash("13900000001")
     with pytest.raises(ValueError, match="another DATA_KEY"):
         Cipher(new_key()).decrypt(token)
+
+
+def test_sealed_blobs_open_with_their_key_only() -> None:
+    cipher = Cipher(new_key())
+    blob = "住户电话：13900000001".encode()
+    sealed = cipher.seal(blob)
+    assert blob not in sealed and sealed != cipher.seal(blob)  # a fresh nonce each time
+    assert is_sealed(sealed) and not is_sealed(b'{"text": "x"}')
+    assert cipher.unseal(sealed) == blob
+    with pytest.raises(ValueError, match="another DATA_KEY"):
+        Cipher(new_key()).unseal(sealed)
 
 
 def test_phone_helpers() -> None:

@@ -95,7 +95,9 @@ async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
 
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What escaped the pipeline (answering a press over a broken network, say)."""
-    log.error("error while handling update %r", update, exc_info=context.error)
+    # The update's id, never the update: its text, names and phone numbers stay out of the logs.
+    update_id = getattr(update, "update_id", None)
+    log.error("error while handling update %s", update_id, exc_info=context.error)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

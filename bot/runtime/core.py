@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.conversation.context import BotConfig
 from bot.conversation.routing import Router
@@ -14,7 +15,9 @@ from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.sender import OutboxSender, SendRates, Transport
+from bot.runtime.settings import Settings
 from core.leadership import Leadership
+from core.services.housekeeping import Retention
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,11 @@ def routers() -> list[Router]:
         freetext.router,
         fallback.router,
     ]
+
+
+def retention(settings: Settings) -> Retention:
+    """How long what is kept only for a while is kept (core/services/housekeeping.py)."""
+    return Retention(outbox=timedelta(days=settings.outbox_retention_days))
 
 
 @dataclass
@@ -74,5 +82,6 @@ class Core:
             self.config,
             Leadership(self.runtime.engine),
             wake_sender=sender.wake,
+            retention=retention(self.runtime.settings),
         )
         return {"outbox": sender.run, "scheduler": self.scheduler.run}

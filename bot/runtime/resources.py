@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.runtime.settings import Settings
 from core.clock import Clock
 from core.crypto import Cipher, new_key
-from core.db import create_engine, session_factory
+from core.db import create_engine, keep_private, session_factory
 from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -22,15 +22,19 @@ DEV_KEY_FILE = Path(".guanjia-key")
 
 
 def data_key(settings: Settings) -> str:
-    """DATA_KEY from the settings; on a machine without one, a key file made on first use."""
+    """DATA_KEY from the settings; on a machine without one, a key file made on first use,
+    readable by its owner only from its first byte."""
     if settings.data_key is not None:
         return settings.data_key.get_secret_value()
-    if DEV_KEY_FILE.exists():
+    try:
+        fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        keep_private(DEV_KEY_FILE)
         return DEV_KEY_FILE.read_text().strip()
     log.warning("DATA_KEY is not set: created %s; set DATA_KEY in production", DEV_KEY_FILE)
     key = new_key()
-    DEV_KEY_FILE.write_text(key + "\n")
-    os.chmod(DEV_KEY_FILE, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(key + "\n")
     return key
 
 

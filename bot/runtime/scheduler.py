@@ -22,11 +22,13 @@ from bot.conversation.context import BotConfig
 from bot.views.tell import tell
 from core import routines
 from core.leadership import Leadership
+from core.services import housekeeping
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+PRUNE_SECONDS = 3600
 
 
 class Scheduler:
@@ -38,11 +40,13 @@ class Scheduler:
         config: BotConfig,
         leadership: Leadership,
         wake_sender: Callable[[], None] = lambda: None,
+        retention: housekeeping.Retention | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.config = config
         self.leadership = leadership
         self.wake_sender = wake_sender
+        self.retention = retention or housekeeping.Retention()
         self._lock = asyncio.Lock()  # a manual tick and a timed one never overlap
         self.started = asyncio.Event()  # the catch-up at start is done
 
@@ -83,6 +87,16 @@ class Scheduler:
                     log.info("routine %s ran for estate %s", routine, estate.id)
                     self.wake_sender()
 
+    async def prune(self) -> housekeeping.Pruned | None:
+        """Hourly, where this process leads: what is kept only for a while goes
+        (core/services/housekeeping.py). Apart from the routines: it tells nobody anything."""
+        if not await self.leadership.is_leader():
+            return None
+        pruned = await housekeeping.prune(self.uow_factory, self.retention)
+        if pruned:
+            log.info("housekeeping: %s", pruned)
+        return pruned
+
     async def _guarded(self, job: Callable[[], object]) -> None:
         try:
             await job()  # type: ignore[misc]
@@ -112,6 +126,15 @@ class Scheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,  # late is better than never: the tick is idempotent
+        )
+        scheduler.add_job(
+            self._guarded,
+            IntervalTrigger(seconds=PRUNE_SECONDS, timezone=UTC),
+            args=[self.prune],
+            id="prune",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
         )
         async with self.uow_factory() as uow:
             estates = await routines.estates(uow)

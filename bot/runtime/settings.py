@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     private_chat_burst: int = 3
     private_chat_per_second: float = 1.0
     group_per_minute: int = 20
+    # Days a finished outgoing message (sealed, but it may carry a phone number or a name) is
+    # kept before the hourly housekeeping deletes it; 0: at the next housekeeping.
+    outbox_retention_days: int = Field(default=7, ge=0)
     log_level: str = "INFO"
     # Seconds a getUpdates long poll waits; stopping waits for the poll under way to end.
     polling_timeout: int = 10

@@ -13,6 +13,10 @@ handling of an update: its answer should not wait for a sender to claim it) carr
 message still pending that this process does not hold (waiting out a 429, leased by another
 sender): then they wait their turn like any other. If the writer dies before sending, the lease
 runs out and a sender takes them, as after a sender's own crash.
+
+Payloads are personal data (a job card carries the resident's phone, a binding request their
+name): each is stored sealed with the data key (core.crypto.Cipher.seal) and opened only when a
+sender claims it. Finished messages are deleted after a retention (`purge_finished`).
 """
 
 from __future__ import annotations
@@ -23,9 +27,24 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, null, or_, select, update
+import orjson
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
+from core.crypto import Cipher, is_sealed
 from core.enums import OutboxKind, OutboxStatus
 from core.models import ChatIdentity, OutboxMessage, UTCDateTime
 from core.services import identities
@@ -100,7 +119,7 @@ async def enqueue(
         "v_chat_id": chat_id,
         "v_identity_id": identity_id,
         "v_kind": kind,
-        "v_payload": payload,
+        "v_payload_enc": seal_payload(uow.cipher, payload),
         "v_created_at": uow.clock.now(),
         "v_target_outbox_id": target_outbox_id,
         "v_target_message_id": target_message_id,
@@ -155,7 +174,7 @@ def _values(not_before: Any, attempts: Any) -> dict[str, Any]:
         "chat_id",
         "identity_id",
         "kind",
-        "payload",
+        "payload_enc",
         "created_at",
         "target_outbox_id",
         "target_message_id",
@@ -183,6 +202,18 @@ def _insert_asking_for_earlier() -> Any:
     until = bindparam("v_until", type_=UTCDateTime())
     values = _values(case((earlier, null()), else_=until), case((earlier, 0), else_=1))
     return insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.not_before)
+
+
+def seal_payload(cipher: Cipher, payload: dict[str, Any]) -> bytes:
+    return cipher.seal(orjson.dumps(payload))
+
+
+def open_payload(cipher: Cipher, stored: bytes) -> dict[str, Any]:
+    """A payload as `seal_payload` stored it; or, written before payloads were sealed (revision
+    0003 kept those as their JSON text until `seal_clear_payloads` comes by), as it was."""
+    if is_sealed(stored):
+        return orjson.loads(cipher.unseal(stored))
+    return orjson.loads(stored) if stored else {}
 
 
 async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:
@@ -241,7 +272,7 @@ async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxI
             id=row.id,
             chat_id=row.chat_id,
             kind=OutboxKind(row.kind),
-            payload=dict(row.payload),
+            payload=open_payload(uow.cipher, row.payload_enc),
             target_message_id=row.target_message_id or targets.get(row.target_outbox_id),
             paid_broadcast=row.paid_broadcast,
             attempts=row.attempts,
@@ -256,7 +287,7 @@ _CLAIMED = (
     OutboxMessage.id,
     OutboxMessage.chat_id,
     OutboxMessage.kind,
-    OutboxMessage.payload,
+    OutboxMessage.payload_enc,
     OutboxMessage.target_outbox_id,
     OutboxMessage.target_message_id,
     OutboxMessage.paid_broadcast,
@@ -375,3 +406,49 @@ async def pending_count(uow: UnitOfWork) -> int:
         )
         or 0
     )
+
+
+FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED)
+
+
+async def purge_finished(uow: UnitOfWork, before: datetime, limit: int) -> int:
+    """Deletes at most `limit` finished messages (sent, failed, skipped) that finished, or were
+    written, before `before`, oldest first; a pending one is never touched. A message that a
+    later one still names as its edit target waits for that one to go first."""
+    row, referrer = OutboxMessage, aliased(OutboxMessage)
+    chosen = (
+        select(row.id)
+        .where(
+            row.status.in_(FINISHED),
+            func.coalesce(row.sent_at, row.created_at) < before,
+            ~exists().where(referrer.target_outbox_id == row.id),
+        )
+        .order_by(row.id)
+        .limit(limit)
+    )
+    result = await uow.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+async def seal_clear_payloads(uow: UnitOfWork, limit: int) -> int:
+    """Seals at most `limit` payloads still stored as clear JSON text (written before revision
+    0003; it blanked the finished ones); how many it sealed."""
+    rows = (
+        await uow.session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload_enc)
+            .where(func.substr(OutboxMessage.payload_enc, 1, 1) == literal(b"{"))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    ).all()
+    for row in rows:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(payload_enc=seal_payload(uow.cipher, orjson.loads(row.payload_enc)))
+        )
+    return len(rows)

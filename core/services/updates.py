@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.models import ProcessedUpdate
 from core.uow import UnitOfWork
+
+# Telegram keeps an update it could not deliver for 24 hours at most: remembering an id for
+# longer than that, with a margin, catches every redelivery.
+REMEMBER = timedelta(days=2)
 
 
 async def claim(uow: UnitOfWork, platform: str, bot_id: int, update_id: int) -> bool:
@@ -24,8 +28,17 @@ async def claim(uow: UnitOfWork, platform: str, bot_id: int, update_id: int) -> 
     return bool(result.rowcount)
 
 
-async def forget_older_than(uow: UnitOfWork, age: timedelta) -> int:
+async def forget_older_than(uow: UnitOfWork, age: timedelta, limit: int | None = None) -> int:
+    """Forgets the updates handled more than `age` ago: the `limit` oldest of them, or all."""
+    old = ProcessedUpdate.processed_at < uow.clock.now() - age
+    if limit is None:
+        result = await uow.session.execute(delete(ProcessedUpdate).where(old))
+        return result.rowcount or 0
+    key = (ProcessedUpdate.platform, ProcessedUpdate.bot_id, ProcessedUpdate.update_id)
+    oldest = select(*key).where(old).order_by(ProcessedUpdate.processed_at).limit(limit)
     result = await uow.session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < uow.clock.now() - age)
+        delete(ProcessedUpdate)
+        .where(tuple_(*key).in_(oldest))
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
