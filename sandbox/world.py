@@ -41,7 +41,11 @@ class World:
 
     def start_bot(self) -> None:
         base = self.emulator.base_url
-        if self.framework == "ptb":
+        if self.framework == "inprocess":
+            from sandbox.inprocess import run_inprocess
+
+            runner = run_inprocess(self.core, self.emulator, TOKEN)
+        elif self.framework == "ptb":
             from bot.channels.ptb_channel import run_ptb
 
             runner = run_ptb(self.core, TOKEN, base, webhook=self.webhook)
@@ -169,7 +173,7 @@ async def running_world(
         bot_token=TOKEN,
         bot_username=BOT_USERNAME,
         api_base=emulator.base_url,
-        framework=framework,  # type: ignore[arg-type]
+        framework="aiogram" if framework == "inprocess" else framework,  # type: ignore[arg-type]
         polling_timeout=1,  # so that stopping the bot takes a second, not ten
         **(_webhook_settings() if webhook else {}),
         **({} if paced else {"private_chat_burst": 1000, "group_per_minute": 1000}),
