@@ -28,4 +28,5 @@ if ! .venv/bin/python scripts/pg_ready.py "$GUANJIA_TEST_PG_URL"; then
   unset GUANJIA_TEST_PG_URL
 fi
 echo "== tests"
-exec .venv/bin/pytest "$@"
+# Three workers on two cores: most of a test waits (on the database, the emulator, the sender).
+exec .venv/bin/pytest -n 3 "$@"
