@@ -2,14 +2,21 @@
 second per private chat with short bursts, 20 a minute per group; obeys 429's retry_after; a
 person who blocked the bot is marked and skipped; 5xx and network faults are retried later.
 
-Two ways out, one set of limits and one way of recording:
-- claimed batches: whatever is due (retries, routines' notices, messages whose writer died) is
-  leased by a claim, sent and recorded;
+Two ways in, one way out:
+- claims: whatever is due (retries, routines' notices, messages whose writer died) is leased by
+  a claim, the first pending message of each chat at a time;
 - the writer's own messages: the handling of an update writes its answers already leased to
   this process (core.services.outbox.WriterLease) and hands them over once committed, so an
-  answer leaves without waiting for a claim. Each chat has a lane that sends them in order; the
-  outcomes of all lanes are recorded together, in one transaction per round, while the next
-  round gathers.
+  answer leaves without waiting for a claim.
+Either way a message joins its chat's lane, which sends the chat's messages one at a time and in
+order; the outcomes of all lanes are recorded together, in one transaction per round, while the
+next round gathers.
+
+Leases: whatever this process holds (in a lane, at a rate limiter, being sent or recorded) has
+its lease renewed every quarter of a lease by a heartbeat that lives as long as the process. A
+lease therefore runs out only under a process that died or has not reached the database for
+most of a lease; then another sender takes the message over, and the message that was being
+sent at that moment (at most one per chat) may go out twice.
 """
 
 from __future__ import annotations
@@ -17,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict, defaultdict, deque
-from collections.abc import Awaitable, Callable, Collection
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
@@ -108,13 +115,15 @@ Outcome = tuple[OutboxItem, Delivery | None]
 
 
 class OutboxSender:
-    """Claims due messages and sends them, a batch at a time, several batches at once; and sends
-    what the handling of updates wrote under its own lease (`writer_lease`, `hand_over`).
+    """Claims due messages and sends them, and sends what the handling of updates wrote under
+    its own lease (`writer_lease`, `hand_over`), each chat's in its lane.
 
-    A claim leases its messages, and a claim never takes a message whose chat has an earlier one
-    leased, so batches may overlap and each chat's messages still go one after another. Claims
-    are made one at a time. The sender is woken by each commit that left messages to it; without
-    one it looks again every IDLE_POLL_SECONDS (retries and leases that ran out).
+    A claim takes the first pending message of each chat, so a chat's messages go one after
+    another, a backlog keeps one of them in flight, and the overall limiter (first come, first
+    served) serves the chats in turn. At most `batch_size` claimed messages are in hand at once
+    (a few seconds of the overall rate), so that nothing queues here for long. The sender is
+    woken by each commit that left messages to it and by each round that recorded claimed ones;
+    without either it looks again every IDLE_POLL_SECONDS (retries and leases that ran out).
     """
 
     def __init__(
@@ -124,7 +133,6 @@ class OutboxSender:
         rates: SendRates | None = None,
         wall_clock: Clock | None = None,
         batch_size: int = 100,
-        batches_in_flight: int = 8,
         lease: timedelta = outbox.LEASE,
     ) -> None:
         self.uow_factory = uow_factory
@@ -135,13 +143,20 @@ class OutboxSender:
         self.batch_size = batch_size
         self.lease = lease
         self._wake = asyncio.Event()
-        self._slots = asyncio.Semaphore(batches_in_flight)
-        self._claims = 0  # how many claims so far: a batch knows if others ran beside it
-        # The writers' messages: per chat, the ids this process holds until they are recorded,
-        # the lane (items with their lease's end) and its task; chats whose lane met a refusal
-        # not yet recorded; chats whose other messages wait for this process's to be recorded.
+        # What this process holds, until it is recorded or let go: per chat, the ids; per id,
+        # the end of its lease as last written (the heartbeat renews only a lease that is still
+        # that one); the ids that came from a claim; the ids in a lane, being sent or waiting
+        # to be recorded; the ids in a recording transaction.
         self._held: dict[int, set[int]] = {}
-        self._lanes: dict[int, deque[tuple[OutboxItem, datetime]]] = {}
+        self._leases: dict[int, datetime] = {}
+        self._claimed: set[int] = set()
+        self._in_hand: set[int] = set()
+        self._recording: set[int] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._renewing = False
+        # Per chat, the lane (items in order) and its task; chats whose lane met a refusal not
+        # yet recorded; chats whose other messages wait for this process's to be recorded.
+        self._lanes: dict[int, deque[OutboxItem]] = {}
         self._lane_tasks: dict[int, asyncio.Task[None]] = {}
         self._refused: set[int] = set()
         self._wake_when_recorded: set[int] = set()
@@ -153,42 +168,34 @@ class OutboxSender:
     def wake(self) -> None:
         self._wake.set()
 
-    # --- claimed batches -------------------------------------------------------------------
+    # --- claims ----------------------------------------------------------------------------
 
     async def run(self) -> None:
-        in_flight: set[asyncio.Task[None]] = set()
         try:
             while True:
-                await self._slots.acquire()
                 # Cleared before the claim: a commit after this point wakes us again, and one
                 # before it is seen by the claim.
                 self._wake.clear()
-                # What was claimed is sent and recorded even when we are stopped, so that it is
-                # not left leased (and sent late, when the lease runs out).
-                claim = asyncio.ensure_future(self._claim())
-                try:
-                    items = await asyncio.shield(claim)
-                except asyncio.CancelledError:
-                    self._slots.release()
-                    items = await claim
-                    if items:
-                        await self._deliver(items, self._claims)
-                    raise
-                if not items:
-                    self._slots.release()
-                else:
-                    task = asyncio.create_task(self._deliver_then_release(items, self._claims))
-                    in_flight.add(task)
-                    task.add_done_callback(in_flight.discard)
-                    if len(items) == self.batch_size:
-                        continue  # more are waiting
+                room = self.batch_size - len(self._claimed)
+                if room > 0:
+                    # What was claimed is sent and recorded even when we are stopped, so that
+                    # it is not left leased (and sent late, when the lease runs out).
+                    claim = asyncio.ensure_future(self._claim(room))
+                    try:
+                        claimed = await asyncio.shield(claim)
+                    except asyncio.CancelledError:
+                        self._take(*await claim)
+                        raise
+                    self._take(*claimed)
+                    if len(claimed[0]) == room:
+                        continue  # more may be waiting
                 if not self._wake.is_set():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
         finally:
-            # Batches and lanes under way finish even if we are cancelled again meanwhile.
+            # Lanes under way finish even if we are cancelled again meanwhile.
             self._closed = True
-            pending = [*in_flight, *self._lane_tasks.values()]
+            pending = list(self._lane_tasks.values())
             while pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
@@ -196,56 +203,111 @@ class OutboxSender:
             while self._recorder is not None and not self._recorder.done():
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(self._recorder)
+            if self._heartbeat is not None:  # whatever is still held, its lease runs out
+                self._heartbeat.cancel()
+                self._heartbeat = None
 
-    async def drain_once(self, batch: int | None = None) -> int:
-        """One claim, sent and recorded before returning: how many messages it took."""
-        items = await self._claim(batch)
-        if items:
-            await self._deliver(items, self._claims)
-        return len(items)
+    async def _claim(self, limit: int) -> tuple[list[OutboxItem], datetime]:
+        """Claimed items, and the end of their lease."""
 
-    async def _claim(self, batch: int | None = None) -> list[OutboxItem]:
-        async def claim() -> list[OutboxItem]:
+        async def claim() -> tuple[list[OutboxItem], datetime]:
+            now, lease = self.wall_clock.now(), self.lease
             async with self.uow_factory() as uow:
-                items = await outbox.claim(uow, self.wall_clock.now(), batch or self.batch_size)
+                items = await outbox.claim(uow, now, limit, lease)
                 await uow.commit()
-            return items
+            return items, now + lease
 
-        items = await _once_more_if_disconnected(claim)
-        self._claims += 1
-        return items
+        return await _once_more_if_disconnected(claim)
 
-    async def _deliver_then_release(self, items: list[OutboxItem], claims: int) -> None:
-        try:
-            await self._deliver(items, claims)
-        except Exception:  # the lease runs out and the messages go again
-            log.exception("recording outbox batch failed")
-        finally:
-            self._slots.release()
-
-    async def _deliver(self, items: list[OutboxItem], claims: int) -> None:
-        by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
+    def _take(self, items: list[OutboxItem], until: datetime) -> None:
         for item in items:
-            by_chat[item.chat_id].append(item)
-        results = await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
-        tried = {item.id for chat_results in results for item, _ in chat_results}
-        outcomes: list[Outcome] = [pair for chat_results in results for pair in chat_results]
-        outcomes += [(item, None) for item in items if item.id not in tried]
-        await _once_more_if_disconnected(lambda: self._record(outcomes))
-        if self._claims > claims:
-            # A claim made while this batch was out skipped the later messages of its chats;
-            # now that these are recorded, those are due.
+            self._claimed.add(item.id)
+            if item.id in self._in_hand:
+                # Ours already, and its lease ran out (not renewed for a while) before this
+                # claim took it again: the lease is ours again, the message not queued twice.
+                self._hold(item, until)
+            else:
+                self._queue(item, until)
+
+    # --- the writers' own messages ---------------------------------------------------------
+
+    def writer_lease(self) -> WriterLease | None:
+        """For a unit of work that hands its messages over (`hand_over`) once committed; None
+        once the sender has stopped, so that what is written meanwhile is due at once for the
+        next process instead of waiting out a lease."""
+        if self._closed:
+            return None
+        return WriterLease(until=self.wall_clock.now() + self.lease, owned=self._held_ids)
+
+    def _held_ids(self, chat_id: int) -> Collection[int]:
+        return self._held.get(chat_id, ())
+
+    def hand_over(self, lease: WriterLease, left_to_claims: bool) -> None:
+        """After the writer's commit: its leased messages go at once, each chat's in order;
+        `left_to_claims`: it also wrote messages that wait for a claim."""
+        if left_to_claims:
+            # A chat whose earlier messages this process holds: its claim can only come once
+            # those are recorded. The rest may go now.
+            self._wake_when_recorded.update(c for c in lease.waiting_chats if c in self._held)
             self.wake()
+        if self._closed:
+            return  # stopped while this was handled: the leases run out, the next process sends
+        for item in lease.items:
+            self._queue(item, lease.until)
 
-    async def _send_chat(self, items: list[OutboxItem]) -> list[tuple[OutboxItem, Delivery]]:
-        """One chat's messages in order; after a refusal the rest wait for the next round."""
-        done: list[tuple[OutboxItem, Delivery]] = []
-        for item in items:
-            delivery = await self._send_one(item)
-            done.append((item, delivery))
-            if not delivery.ok:
-                break
-        return done
+    # --- lanes -----------------------------------------------------------------------------
+
+    def _queue(self, item: OutboxItem, until: datetime) -> None:
+        """Holds the item and puts it at the end of its lane."""
+        self._hold(item, until)
+        self._in_hand.add(item.id)
+        self._lanes.setdefault(item.chat_id, deque()).append(item)
+        if item.chat_id not in self._lane_tasks:
+            self._lane_tasks[item.chat_id] = asyncio.create_task(self._run_lane(item.chat_id))
+
+    def _hold(self, item: OutboxItem, until: datetime) -> None:
+        """The item's lease, ending `until`, is renewed from now on."""
+        self._held.setdefault(item.chat_id, set()).add(item.id)
+        self._leases[item.id] = until
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._keep_leases())
+
+    async def _run_lane(self, chat_id: int) -> None:
+        lane = self._lanes[chat_id]
+        item: OutboxItem | None = None
+        try:
+            while lane:
+                item = lane.popleft()
+                until = self._leases.get(item.id)
+                if until is None or until - self.wall_clock.now() < self.lease / 2:
+                    # Taken by another sender after its lease ran out, or not renewed for so
+                    # long (the database out of reach; a writer that took long to commit) that
+                    # a claim may take it soon: leave it and the rest of the lane to the
+                    # claims, which send them in order.
+                    log.warning("outbox lease of item %s not renewed; left to claims", item.id)
+                    self._abandon(chat_id, [item.id, *(queued.id for queued in lane)])
+                    lane.clear()
+                    item = None
+                    break
+                if chat_id in self._refused:
+                    self._outcome((item, None))
+                    item = None
+                    continue
+                delivery = await self._send_one(item)
+                if not delivery.ok:
+                    self._refused.add(chat_id)
+                self._outcome((item, delivery))
+                item = None
+        except Exception:
+            # A bug: let go of what is left, so that the claims send it, in order, once the
+            # leases run out (the chat's later answers wait behind it meanwhile).
+            log.exception("the outbox lane of chat %s failed; its leases run out", chat_id)
+            left = [queued.id for queued in lane] + ([item.id] if item is not None else [])
+            self._abandon(chat_id, left)
+            lane.clear()
+        finally:
+            del self._lanes[chat_id]
+            del self._lane_tasks[chat_id]
 
     async def _send_one(self, item: OutboxItem) -> Delivery:
         if item.kind == OutboxKind.SEND:
@@ -257,6 +319,89 @@ class OutboxSender:
         except Exception as exc:
             log.warning("sending outbox item %s failed: %r", item.id, exc)
             return Delivery(error=repr(exc))
+
+    def _abandon(self, chat_id: int, item_ids: Iterable[int]) -> None:
+        """Lets go of items: recorded, or left to the claims (their leases are no longer
+        renewed)."""
+        held = self._held.get(chat_id, set())
+        for item_id in item_ids:
+            held.discard(item_id)
+            self._leases.pop(item_id, None)
+            self._claimed.discard(item_id)
+            self._in_hand.discard(item_id)
+        if not held:
+            self._held.pop(chat_id, None)
+        if not self._leases and self._heartbeat is not None and not self._renewing:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+
+    # --- leases ----------------------------------------------------------------------------
+
+    async def _keep_leases(self) -> None:
+        """The heartbeat: while this process holds messages, renews their leases every quarter
+        of a lease (a lane sends only what has half a lease left). It is a task of this
+        process, so a process that dies stops renewing and its leases run out for another
+        sender."""
+        try:
+            while self._leases:
+                await asyncio.sleep(self.lease.total_seconds() / 4)
+                if not self._leases:
+                    break
+                self._renewing = True
+                try:
+                    await self._renew()
+                except Exception as exc:  # tried again at the next beat
+                    log.warning("renewing %d outbox leases failed: %r", len(self._leases), exc)
+                finally:
+                    self._renewing = False
+        finally:
+            if self._heartbeat is asyncio.current_task():
+                self._heartbeat = None
+
+    async def _renew(self) -> None:
+        leases = dict(self._leases)
+        until = self.wall_clock.now() + self.lease
+
+        async def renew() -> set[int]:
+            async with self.uow_factory() as uow:
+                renewed = await outbox.renew_leases(uow, leases, until)
+                await uow.commit()
+            return renewed
+
+        renewed = await _once_more_if_disconnected(renew)
+        lost: list[int] = []
+        for item_id, end in leases.items():
+            if self._leases.get(item_id) != end:
+                continue  # let go meanwhile
+            if item_id in renewed:
+                self._leases[item_id] = until
+            elif item_id not in self._recording:  # not our own recording that changed it
+                lost.append(item_id)
+        for item_id in lost:
+            self._lose(item_id)
+
+    def _lose(self, item_id: int) -> None:
+        """The lease is another's now (it ran out and a claim took the message): the message is
+        not sent from here, nor anything after it in its chat's lane."""
+        chat_id = next((chat for chat, ids in self._held.items() if item_id in ids), None)
+        log.warning("the lease of outbox item %s is not this process's any more", item_id)
+        self._leases.pop(item_id, None)
+        if chat_id is None:
+            return
+        lane = self._lanes.get(chat_id)
+        queued = [item.id for item in lane] if lane is not None else []
+        if lane is not None:
+            lane.clear()
+        self._abandon(chat_id, queued)
+        if item_id not in queued:
+            # Being sent, or waiting to be recorded: what came of it is recorded only if it
+            # went out, and it is let go then. A writer's answer to its chat waits behind it.
+            held = self._held.get(chat_id, set())
+            held.discard(item_id)
+            if not held:
+                self._held.pop(chat_id, None)
+
+    # --- recording -------------------------------------------------------------------------
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         """What came of each item, in one transaction: sent, refused, or given back untried."""
@@ -288,67 +433,6 @@ class OutboxSender:
                 uow, item.id, now + backoff, delivery.error or "error", *_progress(delivery)
             )
 
-    # --- the writers' own messages ---------------------------------------------------------
-
-    def writer_lease(self) -> WriterLease | None:
-        """For a unit of work that hands its messages over (`hand_over`) once committed; None
-        once the sender has stopped, so that what is written meanwhile is due at once for the
-        next process instead of waiting out a lease."""
-        if self._closed:
-            return None
-        return WriterLease(until=self.wall_clock.now() + self.lease, owned=self._held_ids)
-
-    def _held_ids(self, chat_id: int) -> Collection[int]:
-        return self._held.get(chat_id, ())
-
-    def hand_over(self, lease: WriterLease, left_to_claims: bool) -> None:
-        """After the writer's commit: its leased messages go at once, each chat's in order;
-        `left_to_claims`: it also wrote messages that wait for a claim."""
-        if left_to_claims:
-            # A chat whose earlier messages this process holds: its claim can only come once
-            # those are recorded. The rest may go now.
-            self._wake_when_recorded.update(c for c in lease.waiting_chats if c in self._held)
-            self.wake()
-        if self._closed:
-            return  # stopped while this was handled: the leases run out, the next process sends
-        for item in lease.items:
-            self._held.setdefault(item.chat_id, set()).add(item.id)
-            self._lanes.setdefault(item.chat_id, deque()).append((item, lease.until))
-            if item.chat_id not in self._lane_tasks:
-                task = asyncio.create_task(self._run_lane(item.chat_id))
-                self._lane_tasks[item.chat_id] = task
-
-    async def _run_lane(self, chat_id: int) -> None:
-        lane = self._lanes[chat_id]
-        item: OutboxItem | None = None
-        try:
-            while lane:
-                item, until = lane.popleft()
-                if until - self.wall_clock.now() < self.lease / 2:
-                    # Held up so long (a flood of notices behind the rate limit) that a claim
-                    # may take it soon: leave this and the rest of the lane to the claims.
-                    self._abandon(chat_id, [item, *(queued for queued, _ in lane)])
-                    lane.clear()
-                    break
-                if chat_id in self._refused:
-                    self._outcome((item, None))
-                    continue
-                delivery = await self._send_one(item)
-                if not delivery.ok:
-                    self._refused.add(chat_id)
-                self._outcome((item, delivery))
-                item = None
-        except Exception:
-            # A bug: let go of what is left, so that the claims send it, in order, once the
-            # leases run out (the chat's later answers wait behind it meanwhile).
-            log.exception("the outbox lane of chat %s failed; its leases run out", chat_id)
-            left = [queued for queued, _ in lane] + ([item] if item is not None else [])
-            self._abandon(chat_id, left)
-            lane.clear()
-        finally:
-            del self._lanes[chat_id]
-            del self._lane_tasks[chat_id]
-
     async def _record_patiently(self, outcomes: list[Outcome]) -> None:
         """Records a round, trying again for a while when the database refuses (SQLite busy, a
         lost connection): a round left unrecorded goes out twice once its leases run out."""
@@ -362,12 +446,6 @@ class OutboxSender:
                     return
                 log.warning("recording %d sent outbox items failed: %r", len(outcomes), exc)
             await asyncio.sleep(pause)
-
-    def _abandon(self, chat_id: int, items: list[OutboxItem]) -> None:
-        held = self._held.get(chat_id, set())
-        held.difference_update(item.id for item in items)
-        if not held:
-            self._held.pop(chat_id, None)
 
     def _outcome(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
@@ -385,10 +463,22 @@ class OutboxSender:
                     await asyncio.wait_for(self._gathered.wait(), RECORD_GATHER_SECONDS)
             self._gathered.clear()
             outcomes, self._outcomes = self._outcomes, []
-            await self._record_patiently(outcomes)
-            wake = False
+            # A message whose lease was lost under its send is another sender's now: that it
+            # went out is recorded, a refusal or a give-back is not.
+            kept = [
+                (item, delivery)
+                for item, delivery in outcomes
+                if item.id in self._leases or (delivery is not None and delivery.ok)
+            ]
+            ids = {item.id for item, _ in kept}
+            self._recording |= ids
+            try:
+                await self._record_patiently(kept)
+            finally:
+                self._recording -= ids
+            wake = any(item.id in self._claimed for item, _ in outcomes)
             for item, delivery in outcomes:
-                self._abandon(item.chat_id, [item])
+                self._abandon(item.chat_id, [item.id])
                 if delivery is None or not delivery.ok:
                     wake = True  # what was given back, or the retry, is the claims' now
             for chat_id in {item.chat_id for item, _ in outcomes}:

@@ -2,7 +2,12 @@
 
 A sender drains it. A claim is a lease (the row's `not_before` moves into the future), so a
 sender that dies mid-send leaves the message to be sent again rather than lost; on PostgreSQL
-several senders share the work with FOR UPDATE SKIP LOCKED. Messages to one chat go in order.
+several senders share the work with FOR UPDATE SKIP LOCKED. Messages to one chat go in order:
+a claim takes only the first pending message of each chat.
+
+The sender that holds a lease renews it while the message is still queued or being sent
+(`renew_leases`), so a lease runs out only when its holder stopped renewing it: it died, or has
+not reached the database for most of a lease.
 
 Leases and retries are wall-clock matters (Telegram's retry_after is in real seconds), so the
 sender passes its own `now`; a new message has no `not_before` and is due at once.
@@ -21,7 +26,8 @@ sender claims it. Finished messages are deleted after a retention (`purge_finish
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -227,8 +233,14 @@ def _due(row: type[OutboxMessage], now: datetime):
     return or_(row.not_before.is_(None), row.not_before <= now)
 
 
-async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxItem]:
-    """Leases due messages, oldest first, never one whose chat has an earlier message waiting.
+async def claim(
+    uow: UnitOfWork, now: datetime, limit: int = 50, lease: timedelta | None = None
+) -> list[OutboxItem]:
+    """Leases due messages until `now + lease`, oldest first, each the first pending message of
+    its chat: a chat's next message is claimed once this one is recorded. So a chat with a
+    backlog holds one place among the claimed, not `limit`, and a message is never claimed
+    while an earlier one of its chat is pending, whoever holds it (on PostgreSQL, an earlier
+    one another sender is claiming this instant, locked and so skipped, still counts).
 
     One statement: the due rows are chosen, leased and returned by the same UPDATE (on
     PostgreSQL the choice skips rows another sender holds). An edit of a message we sent
@@ -245,7 +257,6 @@ async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxI
                     earlier.chat_id == OutboxMessage.chat_id,
                     earlier.status == OutboxStatus.PENDING,
                     earlier.id < OutboxMessage.id,
-                    earlier.not_before > now,
                 )
             ),
         )
@@ -254,11 +265,12 @@ async def claim(uow: UnitOfWork, now: datetime, limit: int = 50) -> list[OutboxI
     )
     if uow.session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    until = now + (LEASE if lease is None else lease)
     leased = (
         await uow.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(not_before=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .values(not_before=until, attempts=OutboxMessage.attempts + 1)
             .returning(*_CLAIMED)
             .execution_options(synchronize_session=False)
         )
@@ -306,6 +318,39 @@ async def _sent_message_ids(uow: UnitOfWork, outbox_ids: set[int]) -> dict[int, 
         )
     )
     return {row.id: row.sent_message_id for row in rows}
+
+
+RENEW_CHUNK = 500  # ids per statement
+
+
+async def renew_leases(
+    uow: UnitOfWork, leases: Mapping[int, datetime], until: datetime
+) -> set[int]:
+    """Moves to `until` the leases a sender still holds: `leases` gives each row with the end of
+    the lease that sender last wrote on it. A row whose lease is another by now (recorded since,
+    or, once it ran out, claimed by another sender) is left as it is. Returns the ids renewed.
+
+    A row that already ends at `until` counts as renewed: the same renewal done again after a
+    connection lost under its COMMIT."""
+    by_end: dict[datetime, list[int]] = defaultdict(list)
+    for item_id, end in leases.items():
+        by_end[end].append(item_id)
+    renewed: set[int] = set()
+    for end, ids in by_end.items():
+        for start in range(0, len(ids), RENEW_CHUNK):
+            rows = await uow.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids[start : start + RENEW_CHUNK]),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.not_before.in_([end, until]),
+                )
+                .values(not_before=until)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+            renewed.update(rows.scalars())
+    return renewed
 
 
 async def mark_sent(uow: UnitOfWork, item_id: int, message_id: int | None, now: datetime) -> None:
