@@ -18,9 +18,9 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Runtime, build_runtime
-from bot.sender import Delivery, OutboxSender, SendRates
-from bot.settings import Settings
+from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.sender import Delivery, OutboxSender, SendRates
+from bot.runtime.settings import Settings
 from core.crypto import new_key
 from core.enums import OutboxStatus
 from core.models import Base, OutboxMessage
@@ -73,6 +73,9 @@ class FakeTransport:
         return [text for chat, text in self.delivered if chat == chat_id]
 
 
+KEY = new_key()
+
+
 @pytest.fixture(autouse=True)
 def short_lease(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "LEASE", LEASE)
@@ -82,7 +85,7 @@ def short_lease(monkeypatch: pytest.MonkeyPatch) -> None:
 async def opened(db_url: str, create: bool = False) -> AsyncIterator[Runtime]:
     """A process's runtime (its own engine) on the test's database."""
     settings = Settings(database_url=db_url, bot_token="123456:LEASE-test", _env_file=None)  # type: ignore[call-arg]
-    runtime = build_runtime(settings, key=new_key())
+    runtime = build_runtime(settings, key=KEY)  # every process of one deployment has its key
     try:
         if create:
             async with runtime.engine.begin() as connection:
