@@ -52,7 +52,7 @@ from sqlalchemy.orm import aliased
 
 from core.crypto import Cipher, is_sealed
 from core.enums import OutboxKind, OutboxStatus
-from core.models import ChatIdentity, OutboxMessage, UTCDateTime
+from core.models import OutboxMessage, UTCDateTime
 from core.services import identities
 from core.uow import UnitOfWork
 
@@ -222,13 +222,6 @@ def open_payload(cipher: Cipher, stored: bytes) -> dict[str, Any]:
     return orjson.loads(stored) if stored else {}
 
 
-async def skip_if_blocked(uow: UnitOfWork, chat_id: int) -> bool:
-    blocked = await uow.session.scalar(
-        select(ChatIdentity.id).where(ChatIdentity.chat_id == chat_id, ChatIdentity.blocked)
-    )
-    return blocked is not None
-
-
 def _due(row: type[OutboxMessage], now: datetime):
     return or_(row.not_before.is_(None), row.not_before <= now)
 
@@ -353,10 +346,6 @@ async def renew_leases(
     return renewed
 
 
-async def mark_sent(uow: UnitOfWork, item_id: int, message_id: int | None, now: datetime) -> None:
-    await mark_all_sent(uow, [(item_id, message_id)], now)
-
-
 async def mark_all_sent(uow: UnitOfWork, sent: list[tuple[int, int | None]], now: datetime) -> None:
     """Records a batch as sent in one statement (executed once per row, in one round trip)."""
     if sent:
@@ -432,15 +421,6 @@ async def mark_blocked(uow: UnitOfWork, item_id: int, chat_id: int) -> None:
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
         .values(status=OutboxStatus.SKIPPED, error="blocked by the user")
-    )
-
-
-async def next_due(uow: UnitOfWork) -> datetime | None:
-    return await uow.session.scalar(
-        select(OutboxMessage.not_before)
-        .where(OutboxMessage.status == OutboxStatus.PENDING)
-        .order_by(OutboxMessage.not_before)
-        .limit(1)
     )
 
 
