@@ -28,9 +28,10 @@ from bot.conversation.events import MEDIA_KINDS, Kind
 from bot.conversation.payloads import STALE_BUTTON, Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
-from bot.views.labels import KIND_LABELS, PRIORITY_LABELS
+from bot.views.cards import OrderFacts, fact_lines
+from bot.views.labels import PRIORITY_LABELS
 from bot.views.menus import Menu, MenuItem, main_menu
-from bot.views.slots import SLOT_LABELS, Slot, days_offered, local_today, open_slots, window
+from bot.views.slots import Slot, day_rows, days_offered, open_slots, slot_rows, window
 from core.enums import OrderKind, Priority
 from core.i18n import N_, pick_name
 from core.lifecycle import Action, Actor
@@ -274,66 +275,57 @@ async def _category_question(ctx: Context) -> Reply:
 
 
 def _day_question(ctx: Context) -> Reply:
-    now = ctx.uow.clock.now()
-    timezone = _data(ctx)["timezone"]
-    today = local_today(now, timezone)
-    buttons = []
-    for day in days_offered(now, timezone):
-        offset = (day - today).days
-        label = {0: ctx.t("Today"), 1: ctx.t("Tomorrow")}.get(offset) or ctx.t.day(day)
-        buttons.append([_button(ctx, label, Field.DAY, day.isoformat())])
-    return Reply(ctx.t("When would you like the visit?"), buttons=_pairs(buttons))
+    rows = day_rows(
+        ctx.t,
+        ctx.uow.clock.now(),
+        _data(ctx)["timezone"],
+        lambda label, day: _button(ctx, label, Field.DAY, day.isoformat()),
+    )
+    return Reply(ctx.t("When would you like the visit?"), buttons=rows)
 
 
 def _slot_question(ctx: Context) -> Reply:
     day = date.fromisoformat(_data(ctx)["day"])
-    slots = open_slots(day, ctx.uow.clock.now(), _data(ctx)["timezone"])
-    buttons = [[_button(ctx, ctx.t(SLOT_LABELS[s]), Field.SLOT, s.value)] for s in slots]
-    return Reply(ctx.t("Which part of {day}?", day=ctx.t.day(day)), buttons=buttons)
+    rows = slot_rows(
+        ctx.t,
+        day,
+        ctx.uow.clock.now(),
+        _data(ctx)["timezone"],
+        lambda label, slot: _button(ctx, label, Field.SLOT, slot.value),
+    )
+    return Reply(ctx.t("Which part of {day}?", day=ctx.t.day(day)), buttons=rows)
 
 
 async def summary(ctx: Context) -> Reply:
     """The request repeated back (复述确认) with Confirm / Edit / Cancel."""
     data = _data(ctx)
     kind = _kind(ctx)
-    lines = [
-        ctx.t("Please check your request:"),
-        ctx.t("Type: {kind}", kind=ctx.t(KIND_LABELS[kind])),
-    ]
+    category = None
     if data.get("category_id"):
         categories = await directory.list_categories(
             ctx.uow, data["estate_id"], _category_kind(kind)
         )
-        for category in categories:
-            if category.id == data["category_id"]:
-                name = pick_name(ctx.t.locale, category.name_hans, category.name_hant)
-                lines.append(ctx.t("Category: {category}", category=name))
+        category = next(
+            ((c.name_hans, c.name_hant) for c in categories if c.id == data["category_id"]), None
+        )
+    home = place = None
     if kind is OrderKind.PUBLIC_REPAIR:
-        lines.append(ctx.t("Place: {place}", place=_place_label(ctx, data["place"])))
+        place = _place_label(ctx, data["place"])
     elif data.get("unit_id") and kind in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
         unit = await directory.get_unit(ctx.uow, data["unit_id"])
         if unit is not None:
-            lines.append(
-                ctx.t("Home: {home}", home=ctx.t.name(f"{unit.building_name} {unit.number}"))
-            )
-    lines.append(ctx.t("Description: {text}", text=data["description"]))
-    if data["attachments"]:
-        lines.append(ctx.t("Attachments: {count}", count=len(data["attachments"])))
-    if data.get("slot"):
-        start, end = _window(ctx)
-        lines.append(
-            ctx.t(
-                "Preferred time: {start} to {end}",
-                start=ctx.t.short_datetime(start),
-                end=ctx.t.time(end),
-            )
-        )
-    if data.get("priority"):
-        lines.append(
-            ctx.t(
-                "Urgency: {priority}", priority=ctx.t(PRIORITY_LABELS[Priority(data["priority"])])
-            )
-        )
+            home = ctx.t.name(f"{unit.building_name} {unit.number}")
+    draft = OrderFacts(
+        kind=kind,
+        description=data["description"],
+        category=category,
+        home=home,
+        place=place,
+        window=_window(ctx) if data.get("slot") else None,
+        priority=Priority(data["priority"]) if data.get("priority") else None,
+        attachments=len(data["attachments"]),
+    )
+    lines = [ctx.t("Please check your request:"), *fact_lines(ctx.t, draft)]
     if kind is OrderKind.COMPLAINT:
         lines.append(
             ctx.t("Phone callback: yes") if data["callback"] == "1" else ctx.t("Phone callback: no")

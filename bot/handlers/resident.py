@@ -10,11 +10,12 @@ from bot.conversation.events import MEDIA_KINDS, Kind
 from bot.conversation.payloads import Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
+from bot.views.cards import fact_lines, facts_of
 from bot.views.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
 from bot.views.menus import Menu, MenuItem, main_menu
 from core.enums import OrderStatus, Role
 from core.errors import NotFound
-from core.i18n import N_, pick_name
+from core.i18n import N_
 from core.lifecycle import Action
 from core.services import orders
 from core.services.orders import Attachment, OrderView
@@ -145,29 +146,7 @@ NOTE_TOO_LONG = N_(
 
 
 async def order_card(ctx: Context, order: OrderView) -> Reply:
-    lines = [
-        ctx.t("Order {number}", number=order.number),
-        ctx.t("Type: {kind}", kind=ctx.t(KIND_LABELS[order.kind])),
-        ctx.t("Status: {status}", status=ctx.t(STATUS_LABELS[order.status])),
-    ]
-    if order.category_hans and order.category_hant:
-        name = pick_name(ctx.t.locale, order.category_hans, order.category_hant)
-        lines.append(ctx.t("Category: {category}", category=name))
-    if order.unit_label:
-        lines.append(ctx.t("Home: {home}", home=order.unit_label))
-    elif order.place:
-        lines.append(ctx.t("Place: {place}", place=order.place))
-    lines.append(ctx.t("Description: {text}", text=order.description))
-    if order.attachments:
-        lines.append(ctx.t("Attachments: {count}", count=len(order.attachments)))
-    if order.window_start and order.window_end:
-        lines.append(
-            ctx.t(
-                "Preferred time: {start} to {end}",
-                start=ctx.t.short_datetime(order.window_start),
-                end=ctx.t.time(order.window_end),
-            )
-        )
+    lines = fact_lines(ctx.t, facts_of(order, for_resident=True))
     lines.append("")
     lines.append(ctx.t("Timeline:"))
     for event in await orders.timeline(ctx.uow, order.id):

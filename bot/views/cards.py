@@ -3,10 +3,13 @@ status, the job card, the desk card, the grab post."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from bot.conversation.replies import Button, Reply
 from bot.views.buttons import DeskAct, DeskOp, JobAct, JobOp, MergeInto
 from bot.views.labels import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS
-from core.enums import OrderStatus
+from core.enums import OrderKind, OrderStatus, Priority
 from core.i18n import N_, Translator, pick_name
 from core.services import incidents
 from core.services.orders import OrderView
@@ -23,30 +26,85 @@ def fee_text(t: Translator, order: OrderView) -> str:
     return t.money(order.fee) if order.fee else t(FEE_NONE)
 
 
-def order_lines(t: Translator, order: OrderView, phone: str | None = None) -> list[str]:
-    """Number, kind, category, place, description, preferred window, urgency, masked phone."""
-    lines = [
-        t("Order {number}", number=order.number),
-        t("Type: {kind}", kind=t(KIND_LABELS[order.kind])),
-    ]
-    if order.category_hans:
-        category = pick_name(t.locale, order.category_hans, order.category_hant or "")
-        lines.append(t("Category: {category}", category=category))
-    if order.unit_label:
-        lines.append(t("Home: {home}", home=order.unit_label))
-    if order.place:
-        lines.append(t("Place: {place}", place=order.place))
-    lines.append(t("Description: {text}", text=order.description))
-    if order.window_start and order.window_end:
-        start, end = when(t, order)
-        lines.append(t("Preferred time: {start} to {end}", start=start, end=end))
-    lines.append(t("Urgency: {priority}", priority=t(PRIORITY_LABELS[order.priority])))
-    if phone:
-        lines.append(t("Resident's phone: {phone}", phone=phone))
-    photos = report_photos(order)
-    if photos:
-        lines.append(t("Attachments: {count}", count=len(photos)))
+@dataclass(frozen=True)
+class OrderFacts:
+    """What is shown of an order, registered or still a draft, whoever reads it."""
+
+    kind: OrderKind
+    description: str
+    number: str | None = None
+    status: OrderStatus | None = None
+    category: tuple[str, str] | None = None  # (Simplified, Traditional)
+    home: str | None = None
+    place: str | None = None
+    window: tuple[datetime, datetime] | None = None
+    priority: Priority | None = None
+    phone: str | None = None
+    attachments: int = 0
+
+
+def fact_lines(t: Translator, facts: OrderFacts) -> list[str]:
+    """The one rendering of an order: number, type, status, category, home or place, the
+    description, the preferred time, urgency, phone and attachments, each where known."""
+    lines = []
+    if facts.number:
+        lines.append(t("Order {number}", number=facts.number))
+    lines.append(t("Type: {kind}", kind=t(KIND_LABELS[facts.kind])))
+    if facts.status is not None:
+        lines.append(t("Status: {status}", status=t(STATUS_LABELS[facts.status])))
+    if facts.category:
+        lines.append(t("Category: {category}", category=pick_name(t.locale, *facts.category)))
+    if facts.home:
+        lines.append(t("Home: {home}", home=facts.home))
+    if facts.place:
+        lines.append(t("Place: {place}", place=facts.place))
+    lines.append(t("Description: {text}", text=facts.description))
+    if facts.window:
+        start, end = facts.window
+        lines.append(
+            t("Preferred time: {start} to {end}", start=t.short_datetime(start), end=t.time(end))
+        )
+    if facts.priority is not None:
+        lines.append(t("Urgency: {priority}", priority=t(PRIORITY_LABELS[facts.priority])))
+    if facts.phone:
+        lines.append(t("Resident's phone: {phone}", phone=facts.phone))
+    if facts.attachments:
+        lines.append(t("Attachments: {count}", count=facts.attachments))
     return lines
+
+
+def facts_of(
+    order: OrderView,
+    phone: str | None = None,
+    *,
+    for_resident: bool = False,
+) -> OrderFacts:
+    """Staff read the urgency, the phone they may see and the resident's own photos; the
+    resident reads the status and everything attached to their order."""
+    window = None
+    if order.window_start and order.window_end:
+        window = (order.window_start, order.window_end)
+    category = None
+    if order.category_hans:
+        category = (order.category_hans, order.category_hant or order.category_hans)
+    return OrderFacts(
+        kind=order.kind,
+        description=order.description,
+        number=order.number,
+        status=order.status if for_resident else None,
+        category=category,
+        home=order.unit_label,
+        place=order.place,
+        window=window,
+        priority=None if for_resident else order.priority,
+        phone=phone,
+        attachments=len(order.attachments) if for_resident else len(report_photos(order)),
+    )
+
+
+def order_lines(t: Translator, order: OrderView, phone: str | None = None) -> list[str]:
+    """An order as staff read it on their cards."""
+    return fact_lines(t, facts_of(order, phone))
 
 
 def report_photos(order: OrderView) -> list[str]:
