@@ -372,6 +372,8 @@ async def grab(uow: UnitOfWork, order_id: int, worker_id: int | None) -> OrderVi
     worker = offered.get(worker_id) if worker_id is not None else None
     if worker is None or (order.team_id is not None and worker.team_id != order.team_id):
         raise NotFound()
+    if order.status == OrderStatus.REGISTERED:  # never posted: nothing was offered to grab
+        raise NotFound()
     if order.status != OrderStatus.DISPATCHED or order.assignee_id is not None:
         raise AlreadyTaken()
     if not worker.on_duty:
