@@ -41,7 +41,8 @@ from core.news import (
     Reminded,
 )
 from core.services import dispatch, orders
-from core.services.dispatch import TEAM_FOR_KIND, Routed
+from core.services.candidates import TEAM_FOR_KIND
+from core.services.dispatch import Routed
 from core.services.orders import OrderView
 from core.timelimits import due_after
 from core.uow import UnitOfWork

@@ -13,7 +13,7 @@ from bot.dialogs import reasons
 from bot.dialogs.reasons import Purpose
 from bot.views.buttons import CollectFee, DeskAct, DeskOp, DeskPick, MergeInto
 from core.i18n import N_
-from core.services import dispatch, incidents, jobs, people
+from core.services import candidates, desks, dispatch, incidents, jobs, people
 
 router = Router("desk")
 
@@ -29,13 +29,13 @@ async def register_desk(ctx: Context) -> None:
     if ctx.inbound.is_private or what not in ("control", "service", "team"):
         await ctx.reply(ctx.t(DESK_USAGE))
         return
-    estate, _ = await dispatch.register_desk_chat(
+    estate, _ = await desks.register_desk_chat(
         ctx.uow, ctx.inbound.chat_id, what, ctx.person_id, team or None
     )
     await ctx.reply(ctx.t("This group is now a desk of {estate}.", estate=estate))
 
 
-def _worker_label(ctx: Context, c: dispatch.Candidate) -> str:
+def _worker_label(ctx: Context, c: candidates.Candidate) -> str:
     duty = ctx.t("on duty") if c.on_duty else ctx.t("off duty")
     parts = [c.name or "—", duty, ctx.t("{n} open", n=c.open_jobs)]
     if c.skills:
@@ -49,7 +49,7 @@ def _worker_label(ctx: Context, c: dispatch.Candidate) -> str:
 async def on_desk_act(ctx: Context, payload: DeskAct) -> None:
     order = await dispatch.require_desk(ctx.uow, payload.order_id, ctx.person_id)
     if payload.op is DeskOp.PICK:
-        offered = [c for c in await dispatch.candidates(ctx.uow, order.id) if c.on_duty]
+        offered = [c for c in await candidates.candidates(ctx.uow, order.id) if c.on_duty]
         if not offered:
             await ctx.reply(ctx.t(NOBODY_ON_DUTY))
             return

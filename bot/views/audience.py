@@ -13,8 +13,8 @@ from bot.conversation.context import BotConfig, translator_for
 from bot.conversation.replies import Reply
 from core.enums import Role
 from core.i18n import N_, Translator
-from core.services import directory, dispatch, identities, incidents, outbox, people
-from core.services.dispatch import Desk
+from core.services import desks, directory, identities, incidents, outbox, people
+from core.services.desks import Desk
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
 
@@ -58,7 +58,7 @@ class Audience:
         """The estate's desk: its group if one is registered, else everyone at the desk in
         their own chats (the supervisors and managers when there is no dispatcher)."""
         if desk is not None:
-            chat_id = await dispatch.desk_chat(self.uow, estate_id, desk)
+            chat_id = await desks.desk_chat(self.uow, estate_id, desk)
             if chat_id is not None:
                 await self.group(estate_id, chat_id, build)
                 return
@@ -68,11 +68,11 @@ class Audience:
         await self.people(at_desk, build)
 
     async def team(self, estate_id: int, team_id: int, build: Build) -> None:
-        chat_id = await dispatch.desk_chat(self.uow, estate_id, dispatch.team_desk(team_id))
+        chat_id = await desks.desk_chat(self.uow, estate_id, desks.team_desk(team_id))
         if chat_id is not None:
             await self.group(estate_id, chat_id, build)
             return
-        await self.people(await dispatch.holders_of_team(self.uow, team_id), build)
+        await self.people(await desks.holders_of_team(self.uow, team_id), build)
 
     async def supervisors(self, estate_id: int, build: Build) -> None:
         await self.people(await people.holders(self.uow, estate_id, {Role.SUPERVISOR}), build)

@@ -30,7 +30,7 @@ from core.news import (
     TimeAgreed,
     Withdrawn,
 )
-from core.services import directory, dispatch, incidents, jobs, orders
+from core.services import desks, directory, dispatch, incidents, jobs, orders
 from core.services.orders import OrderView
 
 DISPATCHED = N_("Your order {number} has been given to {worker}, who will contact you soon.")
@@ -111,7 +111,7 @@ async def to_desk(audience: Audience, order: OrderView, headline: str, note: str
     await audience.desk(
         order.estate_id,
         lambda t: desk_card(t, order, headline, note, merge_into),
-        dispatch.desk_for(order.kind),
+        desks.desk_for(order.kind),
     )
 
 

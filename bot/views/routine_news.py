@@ -21,7 +21,7 @@ from core.news import (
     FollowUp,
     Reminded,
 )
-from core.services import dispatch, orders
+from core.services import desks, orders
 from core.services.orders import OrderView
 
 REMIND_ACCEPT = N_("Reminder: order {number} is waiting for you to accept it.")
@@ -82,7 +82,7 @@ def _status_line(message_id: str, order: OrderView, worker: str):
 async def follow_up(audience: Audience, news: FollowUp) -> None:
     order = await orders.get(audience.uow, news.order_id)
     line = _status_line(FOLLOW_UP_DESK, order, await audience.name(order.assignee_id))
-    await audience.desk(order.estate_id, lambda t: Reply(line(t)), dispatch.desk_for(order.kind))
+    await audience.desk(order.estate_id, lambda t: Reply(line(t)), desks.desk_for(order.kind))
 
 
 async def escalated(audience: Audience, news: Escalated) -> None:

@@ -1,4 +1,5 @@
-"""Routing and dispatch: which desk an order goes to, who may be offered it, and the desk's acts.
+"""Dispatch: the acts that give an order to a worker or a team's group, and `route`, the one place
+where an order finds its next holder (core/services/desks.py says which desk, candidates.py who).
 
 Three modes per estate and kind (estate setting `dispatch_modes`, default assign): the desk picks
 a worker (assign), the rules pick one (auto), or the team's group grabs it (grab). Every act is a
@@ -7,57 +8,31 @@ transition through `orders.act`, checked against the person's roles in the order
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Role, TeamKind
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.i18n import N_
 from core.lifecycle import DESK_ROLES, Action, Actor, doer_roles
 from core.models import (
-    Building,
-    Category,
-    DeskChat,
-    DutyShift,
     Estate,
     Order,
-    Person,
     StaffRole,
     Team,
-    Unit,
 )
 from core.news import DeskReason, NeedsDispatch
 from core.services import orders
+from core.services.candidates import TEAM_FOR_KIND, auto_pick, candidates
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
-
-
-class Desk(StrEnum):
-    CONTROL = "control"  # 控制中心: repairs
-    SERVICE = "service"  # 客服中心: everything else
 
 
 class DispatchMode(StrEnum):
     ASSIGN = "assign"
     AUTO = "auto"
     GRAB = "grab"
-
-
-DESK_FOR_KIND = {
-    OrderKind.IN_HOME_REPAIR: Desk.CONTROL,
-    OrderKind.PUBLIC_REPAIR: Desk.CONTROL,
-}
-TEAM_FOR_KIND = {
-    OrderKind.IN_HOME_REPAIR: TeamKind.ENGINEERING,
-    OrderKind.PUBLIC_REPAIR: TeamKind.ENGINEERING,
-    OrderKind.ALARM: TeamKind.ENGINEERING,
-    OrderKind.HOUSEKEEPING: TeamKind.HOUSEKEEPING,
-}
-DESK_ADMIN_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 
 
 # The note on a job's DISPATCH to its team's group, and on the ACCEPT of the worker who took it.
@@ -70,14 +45,6 @@ class WorkerUnavailable(DomainError):
 
 class AlreadyTaken(DomainError):
     message_id = N_("Someone else has already taken this job.")
-
-
-def desk_for(kind: OrderKind) -> Desk:
-    return DESK_FOR_KIND.get(kind, Desk.SERVICE)
-
-
-def team_desk(team_id: int) -> str:
-    return f"team:{team_id}"
 
 
 async def estate_actor(uow: UnitOfWork, person_id: int | None, estate_id: int) -> Actor:
@@ -118,205 +85,6 @@ async def set_mode(
         settings["dispatch_modes"] = modes
     estate.settings = settings  # a new dict, so the JSON column is seen as changed
     await uow.flush()
-
-
-# --- desk chats ----------------------------------------------------------------------------------
-
-
-async def register_desk_chat(
-    uow: UnitOfWork, chat_id: int, desk: str, person_id: int | None, team_name: str | None = None
-) -> tuple[str, str]:
-    """Registers a group as a desk (control, service) or a team's group (team + its name) of the
-    estate where the person works at the desk; returns the estate's name and the desk key."""
-    if person_id is None:
-        raise PermissionDenied()
-    posts = list(
-        await uow.session.execute(
-            select(StaffRole, Estate)
-            .join(Estate, StaffRole.estate_id == Estate.id)
-            .where(
-                StaffRole.person_id == person_id,
-                StaffRole.active.is_(True),
-                StaffRole.role.in_([str(r) for r in DESK_ADMIN_ROLES]),
-            )
-            .order_by(StaffRole.id)
-        )
-    )
-    if not posts:
-        raise PermissionDenied()
-    _, estate = posts[0]
-    if desk == "team":
-        team = await uow.session.scalar(
-            select(Team).where(Team.estate_id == estate.id, Team.name == (team_name or "").strip())
-        )
-        if team is None:
-            raise NotFound()
-        key = team_desk(team.id)
-    else:
-        key = Desk(desk).value
-    existing = await uow.session.scalar(
-        select(DeskChat).where(DeskChat.estate_id == estate.id, DeskChat.desk == key)
-    )
-    if existing is None:
-        existing = DeskChat(estate_id=estate.id, desk=key, chat_id=chat_id)
-        uow.add(existing)
-    existing.chat_id = chat_id
-    existing.registered_by = person_id
-    existing.registered_at = uow.clock.now()
-    await uow.flush()
-    return estate.name, key
-
-
-async def desk_chat(uow: UnitOfWork, estate_id: int, desk: str) -> int | None:
-    return await uow.session.scalar(
-        select(DeskChat.chat_id).where(DeskChat.estate_id == estate_id, DeskChat.desk == desk)
-    )
-
-
-# --- candidates ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    person_id: int
-    name: str | None
-    role: Role
-    team_id: int | None
-    on_duty: bool
-    open_jobs: int
-    skills: tuple[str, ...]
-    buildings: tuple[str, ...]
-    skilled: bool  # has the order's category among their skills (or lists none)
-    covers: bool  # covers the order's building (or lists none)
-
-
-def on_duty_at(post: StaffRole, shifts: list[DutyShift], now: datetime, timezone: str) -> bool:
-    """Their own switch, and, when they have a roster, one of its shifts."""
-    if not post.on_duty:
-        return False
-    mine = [s for s in shifts if s.person_id == post.person_id and s.estate_id == post.estate_id]
-    if not mine:
-        return True
-    local = now.astimezone(ZoneInfo(timezone))
-    minute = local.hour * 60 + local.minute
-    return any(
-        s.weekday == local.weekday() and s.start_minute <= minute < s.end_minute for s in mine
-    )
-
-
-async def _order_context(uow: UnitOfWork, order: Order) -> tuple[str | None, str | None]:
-    """The order's category code and building name, which skills and coverage match."""
-    code = None
-    if order.category_id is not None:
-        category = await uow.session.get(Category, order.category_id)
-        code = category.code if category else None
-    building = None
-    if order.unit_id is not None:
-        unit = await uow.session.get_one(Unit, order.unit_id)
-        building = (await uow.session.get_one(Building, unit.building_id)).name
-    return code, building
-
-
-async def open_job_counts(uow: UnitOfWork, person_ids: list[int]) -> dict[int, int]:
-    working = [
-        str(s)
-        for s in (
-            OrderStatus.DISPATCHED,
-            OrderStatus.ACCEPTED,
-            OrderStatus.EN_ROUTE,
-            OrderStatus.ON_SITE,
-        )
-    ]
-    rows = await uow.session.execute(
-        select(Order.assignee_id, func.count())
-        .where(Order.assignee_id.in_(person_ids), Order.status.in_(working))
-        .group_by(Order.assignee_id)
-    )
-    return {int(row[0]): int(row[1]) for row in rows.all()}
-
-
-async def candidates(uow: UnitOfWork, order_id: int) -> list[Candidate]:
-    """Everyone who could do this order, on duty first, then the best match, then the least busy."""
-    order = await uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound()
-    estate = await _estate(uow, order.estate_id)
-    kind = OrderKind(order.kind)
-    roles = doer_roles(kind)
-    posts = list(
-        await uow.session.scalars(
-            select(StaffRole).where(
-                StaffRole.estate_id == order.estate_id,
-                StaffRole.active.is_(True),
-                StaffRole.role.in_([str(r) for r in roles]),
-            )
-        )
-    )
-    team_kind = TEAM_FOR_KIND.get(kind)
-    if team_kind is not None:
-        teams = {
-            t.id
-            for t in await uow.session.scalars(
-                select(Team).where(Team.estate_id == order.estate_id, Team.kind == team_kind)
-            )
-        }
-        in_team = [p for p in posts if p.team_id in teams]
-        posts = in_team or posts
-    shifts = list(
-        await uow.session.scalars(select(DutyShift).where(DutyShift.estate_id == order.estate_id))
-    )
-    counts = await open_job_counts(uow, [p.person_id for p in posts])
-    code, building = await _order_context(uow, order)
-    now = uow.clock.now()
-    found: dict[int, Candidate] = {}
-    for post in posts:
-        if post.person_id in found:
-            continue
-        person = await uow.session.get_one(Person, post.person_id)
-        skills = tuple(post.skills or ())
-        buildings = tuple(post.buildings or ())
-        found[post.person_id] = Candidate(
-            person_id=post.person_id,
-            name=uow.cipher.decrypt(person.name_enc),
-            role=Role(post.role),
-            team_id=post.team_id,
-            on_duty=on_duty_at(post, shifts, now, estate.timezone),
-            open_jobs=counts.get(post.person_id, 0),
-            skills=skills,
-            buildings=buildings,
-            skilled=not skills or (code is not None and code in skills),
-            covers=not buildings or (building is not None and building in buildings),
-        )
-    return sorted(
-        found.values(),
-        key=lambda c: (not c.on_duty, not (c.skilled and c.covers), c.open_jobs, c.person_id),
-    )
-
-
-async def _last_assigned(uow: UnitOfWork, person_id: int) -> int:
-    return (
-        await uow.session.scalar(select(func.max(Order.id)).where(Order.assignee_id == person_id))
-        or 0
-    )
-
-
-async def auto_pick(uow: UnitOfWork, order_id: int, exclude: set[int] | None = None) -> int | None:
-    """The rules: on duty, skilled, covering the building, fewest open jobs, then round-robin
-    (the one who was given a job longest ago)."""
-    pool = [
-        c
-        for c in await candidates(uow, order_id)
-        if c.on_duty and c.skilled and c.covers and c.person_id not in (exclude or set())
-    ]
-    if not pool:
-        return None
-    fewest = min(c.open_jobs for c in pool)
-    equals = [c for c in pool if c.open_jobs == fewest]
-    ranked = [(await _last_assigned(uow, c.person_id), c.person_id) for c in equals]
-    return min(ranked)[1]
-
-
-# --- the desk's acts -----------------------------------------------------------------------------
 
 
 async def _order(uow: UnitOfWork, order_id: int) -> Order:
@@ -466,16 +234,6 @@ async def require_desk(uow: UnitOfWork, order_id: int, person_id: int | None) ->
     if not actor.roles & DESK_ROLES:
         raise PermissionDenied()
     return view
-
-
-async def holders_of_team(uow: UnitOfWork, team_id: int) -> list[int]:
-    rows = await uow.session.scalars(
-        select(StaffRole.person_id)
-        .where(StaffRole.team_id == team_id, StaffRole.active.is_(True))
-        .distinct()
-        .order_by(StaffRole.person_id)
-    )
-    return list(rows)
 
 
 def is_open(status: str) -> bool:
