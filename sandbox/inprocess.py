@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from bot.channels import delivery_plan
 from bot.channels.chat_order import ChatTurns
@@ -178,7 +179,11 @@ def _markup(payload: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 async def _handle(api: InProcessApi, pipeline: Pipeline, turns: ChatTurns, raw: dict) -> None:
-    update = Update.model_validate(raw, context={})
+    try:
+        update = Update.model_validate(raw, context={})
+    except ValidationError:  # a shape this aiogram does not know: skipped, as aiogram skips it
+        log.warning("update %s could not be read; skipped", raw.get("update_id"))
+        return
     inbound = to_inbound(update, api.bot.id, pipeline.wall_clock.now())
     if inbound is None:
         return
