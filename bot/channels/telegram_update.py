@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.conversation.events import Inbound, Kind, parse_command
+from core.text import clean
 
 PLATFORM = "telegram"
 
@@ -23,20 +24,21 @@ def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
         "user_id": user.id if user else message.chat.id,
         "chat_id": message.chat.id,
         "chat_type": str(message.chat.type),
-        "first_name": user.first_name if user else None,
+        "first_name": clean(user.first_name) if user else None,
         "language_code": user.language_code if user else None,
         "sent_at": message.date.astimezone(UTC),
         "message_id": message.message_id,
         "media_group_id": message.media_group_id,
     }
     if message.text is not None:
-        command = parse_command(message.text)
+        text = clean(message.text) or ""
+        command = parse_command(text)
         if command is not None:
             return Inbound(
-                kind=Kind.COMMAND, text=message.text, command=command[0], args=command[1], **common
+                kind=Kind.COMMAND, text=text, command=command[0], args=command[1], **common
             )
-        return Inbound(kind=Kind.TEXT, text=message.text, **common)
-    caption = message.caption
+        return Inbound(kind=Kind.TEXT, text=text, **common)
+    caption = clean(message.caption)
     if message.photo:
         return Inbound(kind=Kind.PHOTO, text=caption, file_ref=message.photo[-1].file_id, **common)
     if message.document:
@@ -75,7 +77,7 @@ def callback_inbound(query: Any, update_id: int, bot_id: int, now: datetime) -> 
         user_id=query.from_user.id,
         chat_id=message.chat.id if message else query.from_user.id,
         chat_type=str(message.chat.type) if message else "private",
-        first_name=query.from_user.first_name,
+        first_name=clean(query.from_user.first_name),
         language_code=query.from_user.language_code,
         sent_at=now,
         payload=query.data,

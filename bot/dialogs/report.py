@@ -605,11 +605,13 @@ async def _on_description(ctx: Context) -> None:
             await ctx.reply(ctx.t(TOO_LONG, limit=MAX_DESCRIPTION, length=len(text)))
             await ask(ctx, Field.DESCRIPTION)
             return
-        ctx.remember(
-            description=(data.get("description") or "")
-            + ("\n" if data.get("description") else "")
-            + text
-        )
+        joined = "\n".join(filter(None, [data.get("description"), text]))
+        if len(joined) > MAX_DESCRIPTION:  # the whole description stays within the limit
+            _set_aside(ctx, text)
+            await ctx.reply(ctx.t(TOO_LONG, limit=MAX_DESCRIPTION, length=len(joined)))
+            await ask(ctx, Field.DESCRIPTION)
+            return
+        ctx.remember(description=joined)
     elif inbound.kind in MEDIA_KINDS:
         if not _keep_attachment(ctx):
             if data.get("refused_group") != inbound.media_group_id or not inbound.media_group_id:
