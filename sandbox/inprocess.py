@@ -192,7 +192,12 @@ async def _handle(api: InProcessApi, pipeline: Pipeline, turns: ChatTurns, raw: 
     if inbound.callback_id is not None:
         toast = handled.toast[:200] if handled.toast else None
         with contextlib.suppress(ApiError):  # too old: the press was handled all the same
-            await api("answerCallbackQuery", callback_query_id=inbound.callback_id, text=toast)
+            await api(
+                "answerCallbackQuery",
+                callback_query_id=inbound.callback_id,
+                text=toast,
+                show_alert=handled.alert or None,
+            )
 
 
 async def feed_updates(api: InProcessApi, pipeline: Pipeline) -> None:

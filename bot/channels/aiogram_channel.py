@@ -17,6 +17,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -81,7 +82,7 @@ class PipelineMiddleware(BaseMiddleware):
         async with self.turns.turn(inbound.chat_id):  # aiogram handles updates as tasks
             handled = await self._handle(handler, event, data, inbound)
         if inbound.callback_id is not None:
-            await answer_button(bot, inbound.callback_id, handled.toast)
+            await answer_button(bot, inbound.callback_id, handled.toast, handled.alert)
         return None
 
     async def _handle(
@@ -95,12 +96,14 @@ class PipelineMiddleware(BaseMiddleware):
         return await self.pipeline.handle(inbound, role_routers)
 
 
-async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
+async def answer_button(bot: Bot, callback_id: str, toast: str | None, alert: bool = False) -> None:
     """Every press is answered, or the person's client shows a spinner for a long while."""
     try:
-        await bot.answer_callback_query(callback_id, text=toast[:200] if toast else None)
-    except TelegramBadRequest as exc:  # too old: the press was handled all the same
-        log.info("could not answer callback %s: %s", callback_id, exc.message)
+        await bot.answer_callback_query(
+            callback_id, text=toast[:200] if toast else None, show_alert=alert or None
+        )
+    except (TelegramAPIError, TelegramNetworkError) as exc:  # too old, or the network: the
+        log.info("could not answer callback %s: %s", callback_id, exc)  # press counts anyway
 
 
 def _role_router(neutral: routing.Router) -> Router:

@@ -80,17 +80,19 @@ def pipeline_handler(pipeline: Pipeline) -> TypeHandler[Update, Any]:
             return
         handled = await pipeline.process(inbound)
         if inbound.callback_id is not None:
-            await answer_button(bot, inbound.callback_id, handled.toast)
+            await answer_button(bot, inbound.callback_id, handled.toast, handled.alert)
 
     return TypeHandler(Update, handle)
 
 
-async def answer_button(bot: Bot, callback_id: str, toast: str | None) -> None:
+async def answer_button(bot: Bot, callback_id: str, toast: str | None, alert: bool = False) -> None:
     """Every press is answered, or the person's client shows a spinner for a long while."""
     try:
-        await bot.answer_callback_query(callback_id, text=toast[:200] if toast else None)
-    except BadRequest as exc:  # too old: the press was handled all the same
-        log.info("could not answer callback %s: %s", callback_id, exc.message)
+        await bot.answer_callback_query(
+            callback_id, text=toast[:200] if toast else None, show_alert=alert or None
+        )
+    except TelegramError as exc:  # too old, or the network: the press was handled all the same
+        log.info("could not answer callback %s: %s", callback_id, exc)
 
 
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

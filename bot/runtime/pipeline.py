@@ -50,6 +50,7 @@ class Handled:
 
     toast: str | None = None
     duplicate: bool = False
+    alert: bool = False  # the toast as an alert the presser must close (a refusal in a group)
 
 
 class Pipeline:
@@ -184,7 +185,13 @@ class Pipeline:
                 text = t(exc.message_id, **params)
             else:
                 text = t(SOMETHING_WRONG)
-            ctx = Context(uow, inbound, identity, frozenset(), t, self.config)
-            await ctx.reply(text)
+            # A refused press in a group is answered on the presser's screen only (the press's
+            # own answer), not in front of the whole group.
+            if inbound.kind is not Kind.BUTTON or inbound.is_private:
+                ctx = Context(uow, inbound, identity, frozenset(), t, self.config)
+                await ctx.reply(text)
             await self._commit(uow)
-        return Handled(toast=text[:200] if inbound.kind is Kind.BUTTON else None)
+        pressed = inbound.kind is Kind.BUTTON
+        return Handled(
+            toast=text[:200] if pressed else None, alert=pressed and not inbound.is_private
+        )

@@ -234,3 +234,24 @@ async def test_off_duty_worker_is_not_offered(world: World, lang: str) -> None:
     offered = [b["text"] for row in pick.buttons for b in row]
     assert any("张师傅" in text for text in offered)
     assert not any("李师傅" in text for text in offered)
+
+
+@LANGS
+async def test_a_refused_press_in_a_desk_group_is_answered_to_the_presser_alone(
+    world: World, lang: str
+) -> None:
+    """A resident who is a member of the control centre's group taps Dispatch on a desk card:
+    core refuses, and the refusal is the press's own alert, not a message to the whole group."""
+    dispatcher = await world.staff_member("13800000003", lang)
+    resident = await world.resident("赵", lang)
+    group = world.emulator.create_group("控制中心", members=[dispatcher, resident])
+    await dispatcher.send_command("desk", args="control", chat=group)
+    await group_message(dispatcher, group, "碧溪花园")
+    await report_leak(resident)
+    card = await group_message(dispatcher, group, "BX-")
+    before = len(resident.transcript(group))
+    answer = await resident.press(card.message_id, card.buttons[0][0]["callback_data"], group)
+    assert answer is not None and answer.show_alert and answer.text
+    await asyncio.sleep(0.2)  # nothing more comes to the group
+    assert len(resident.transcript(group)) == before
+    assert (await latest_order(world)).status is OrderStatus.REGISTERED
