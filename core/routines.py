@@ -303,7 +303,7 @@ async def sweep(
 
 
 async def _views(uow: UnitOfWork, query: Any) -> tuple[OrderView, ...]:
-    return tuple([await orders.get(uow, order_id) for order_id in await uow.session.scalars(query)])
+    return tuple(await orders.get_many(uow, list(await uow.session.scalars(query))))
 
 
 async def team_digests(uow: UnitOfWork, estate_id: int, timezone: str) -> list[TeamDigest]:
@@ -377,34 +377,26 @@ async def end_of_day_check(uow: UnitOfWork, estate_id: int) -> int:
 
 
 async def end_of_day_answers(uow: UnitOfWork, estate_id: int, timezone: str) -> list[EndOfDayLine]:
-    """Today's end-of-day questions with the worker's latest answer after each, or None."""
+    """Today's end-of-day questions with the worker's latest answer after each, or None; three
+    statements however many jobs were asked about (the questions and answers of today, then
+    the orders)."""
     now = uow.clock.now()
     since = datetime.combine(local_day(now, timezone), time(), ZoneInfo(timezone))
-    asked = list(
-        await uow.session.execute(
-            select(OrderEvent.order_id, OrderEvent.id)
-            .join(Order, Order.id == OrderEvent.order_id)
-            .where(
-                Order.estate_id == estate_id,
-                OrderEvent.action == str(Action.END_OF_DAY_QUESTION),
-                OrderEvent.at >= since,
-            )
-            .order_by(OrderEvent.id)
+    events = await uow.session.execute(
+        select(OrderEvent.order_id, OrderEvent.action, OrderEvent.note)
+        .join(Order, Order.id == OrderEvent.order_id)
+        .where(
+            Order.estate_id == estate_id,
+            OrderEvent.action.in_([str(Action.END_OF_DAY_QUESTION), str(Action.END_OF_DAY_ANSWER)]),
+            OrderEvent.at >= since,
         )
+        .order_by(OrderEvent.id)
     )
-    last_ask: dict[int, int] = {row[0]: row[1] for row in asked}
-    lines = []
-    for order_id, event_id in last_ask.items():
-        view = await orders.get(uow, order_id)
-        answer = await uow.session.scalar(
-            select(OrderEvent.note)
-            .where(
-                OrderEvent.order_id == order_id,
-                OrderEvent.id > event_id,
-                OrderEvent.action == str(Action.END_OF_DAY_ANSWER),
-            )
-            .order_by(OrderEvent.id.desc())
-            .limit(1)
-        )
-        lines.append(EndOfDayLine(view, view.assignee_id, answer))
-    return lines
+    answers: dict[int, str | None] = {}  # by order, in the order asked; reset by a new question
+    for order_id, action, note in events:
+        if action == Action.END_OF_DAY_QUESTION:
+            answers[order_id] = None
+        elif order_id in answers:
+            answers[order_id] = note
+    views = await orders.get_many(uow, list(answers))
+    return [EndOfDayLine(view, view.assignee_id, answers[view.id]) for view in views]
