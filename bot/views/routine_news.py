@@ -44,6 +44,8 @@ DIGEST_HEAD = N_("{team}: job list at {time}")
 DIGEST_NEW = N_("Waiting for dispatch ({count}):")
 DIGEST_UNACCEPTED = N_("Dispatched, not yet accepted ({count}):")
 DIGEST_TODAY = N_("Today's jobs ({count}):")
+DIGEST_MORE = N_("… and {count} more")
+DIGEST_LINES = 10  # a digest is read on a phone: each section's first ten, then the count
 EOD_QUESTION = N_(
     "End of day: order {number} is not signed off. Please tell us why, and when you expect to "
     "finish it."
@@ -132,7 +134,9 @@ async def digest_ready(audience: Audience, news: DigestReady) -> None:
         ):
             if found:
                 lines.append(t(head, count=len(found)))
-                lines.extend(line(t, order) for order in found)
+                lines.extend(line(t, order) for order in found[:DIGEST_LINES])
+                if len(found) > DIGEST_LINES:
+                    lines.append(t(DIGEST_MORE, count=len(found) - DIGEST_LINES))
         return Reply("\n".join(lines))
 
     await audience.team(news.estate_id, digest.team_id, build)

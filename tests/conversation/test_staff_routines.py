@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from staff_helpers import latest_order, person_of, press, report_leak
 
-from core.enums import OrderStatus
-from core.services import jobs, orders
+from core.enums import OrderKind, OrderStatus
+from core.lifecycle import Actor
+from core.services import directory, jobs, orders
+from core.services.orders import NewOrder
 from sandbox.world import World
 
 EXPECT = {
@@ -181,3 +183,26 @@ async def _next_with(user, text: str, tries: int = 10):
         if text in message.body:
             return message
     raise AssertionError(f"no message with {text!r}")
+
+
+@pytest.mark.parametrize("lang", ["zh-hans"])
+async def test_a_long_digest_shows_each_section_s_first_lines_and_the_count(
+    world: World, lang: str
+) -> None:
+    """Twelve orders waiting: the digest lists ten and says how many more, in one message."""
+    technician = await world.staff_member("13800000001", lang)
+    async with world.uow as uow:
+        estate = await directory.require_estate(uow, "BX")
+        unit = await directory.find_unit(uow, estate.id, "1栋", "101")
+        assert unit is not None
+        numbers = []
+        for _ in range(12):
+            new = NewOrder(estate.id, OrderKind.IN_HOME_REPAIR, "漏水", None, unit_id=unit.id)
+            numbers.append((await orders.register(uow, new, Actor.system())).number)
+        await uow.commit()
+    world.clock.set(datetime(2026, 11, 23, 5, 31, tzinfo=UTC))  # 13:31 in Shanghai
+    await tick(world)
+    digest = await _next_with(technician, "待派工")
+    assert "待派工（12）" in digest.body
+    assert sum(number in digest.body for number in numbers) == 10
+    assert "另有 2" in digest.body
