@@ -10,6 +10,7 @@ handled once more on a fresh connection.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,7 @@ from bot.conversation.context import BotConfig, Context, translator_for
 from bot.conversation.events import Inbound, Kind
 from bot.conversation.payloads import STALE_BUTTON, InvalidPayload, Payload
 from bot.conversation.routing import Router
+from bot.runtime.flood import FloodGuard, Verdict
 from bot.views.labels import STATUS_LABELS
 from bot.views.tell import tell
 from core.clock import Clock
@@ -41,6 +43,10 @@ SOMETHING_WRONG = N_(
     "moment, or call the service centre."
 )
 LATE_APOLOGY = N_("Sorry for the late reply.")
+TOO_FAST = N_(
+    "You are sending messages faster than we can read them. Please wait a few seconds; we will "
+    "read your next message as usual."
+)
 HOLIDAY_GREETING = N_("Happy {holiday}! The property service centre sends you its best wishes.")
 
 
@@ -69,6 +75,7 @@ class Pipeline:
         # Queueing happens in real time: how late an answer is never depends on the domain clock,
         # which tests (and a replay) move at will.
         self.wall_clock = wall_clock or Clock()
+        self.flood = FloodGuard()
 
     async def process(self, inbound: Inbound) -> Handled:
         """The whole pipeline in one call (what a front end without middleware uses)."""
@@ -82,8 +89,12 @@ class Pipeline:
                     ctx = await self.begin(uow, inbound)
                     if ctx is None:
                         return Handled(duplicate=True)
-                    await run(ctx)
-                    await self.finish(ctx)
+                    verdict = self.flood.check(inbound.chat_id, time.monotonic())
+                    if verdict is Verdict.HANDLE:
+                        await run(ctx)
+                    elif verdict is Verdict.NOTICE:
+                        await ctx.reply(ctx.t(TOO_FAST))
+                    await self.finish(ctx)  # a dropped update is recorded, never handled
                     return Handled(ctx.toast)
             except Exception as exc:
                 # Lost under the statement: nothing was committed (or, lost under COMMIT, it
