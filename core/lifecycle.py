@@ -89,7 +89,8 @@ RULES: dict[Action, Rule] = {
     Action.DISPUTE: _rule({S.COMPLETED}, S.ACCEPTED, P.REPORTER),
     Action.CALL_BACK: _rule({S.CONFIRMED}, S.CALLED_BACK, P.REPORTER, P.DESK, P.SYSTEM),
     Action.REOPEN: _rule({S.CONFIRMED, S.CALLED_BACK}, S.REGISTERED, P.DESK, P.SYSTEM),
-    Action.CLOSE: _rule({S.CALLED_BACK}, S.CLOSED, P.DESK, P.SYSTEM),
+    # Closed after its callback, or right after confirmation when its kind is never called back.
+    Action.CLOSE: _rule({S.CONFIRMED, S.CALLED_BACK}, S.CLOSED, P.DESK, P.SYSTEM),
     Action.CANCEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CANCELLED, P.REPORTER, P.DESK),
     Action.ESCALATE: _rule(OPEN_STATUSES, None, P.SYSTEM, P.DESK),
     Action.NOTE: _rule(OPEN_STATUSES, None, P.REPORTER, P.ASSIGNEE, P.DESK),

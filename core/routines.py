@@ -40,7 +40,7 @@ from core.news import (
     FollowUp,
     Reminded,
 )
-from core.services import dispatch, orders
+from core.services import callbacks, dispatch, orders
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.dispatch import Routed
 from core.services.orders import OrderView
@@ -278,6 +278,7 @@ async def _unconfirmed(uow: UnitOfWork, order: Order) -> str:
         uow.announce(Escalated(order.id))
         return "escalated"
     await orders.act(uow, order.id, Action.CONFIRM, system, AUTO_CONFIRM_NOTE)
+    await callbacks.schedule(uow, order.id)
     return "confirmed"
 
 
@@ -297,6 +298,14 @@ async def sweep(
         if done:
             counts[done] = counts.get(done, 0) + 1
     return counts
+
+
+async def callback_sweep(
+    uow_factory: Any, before_commit: Callable[[UnitOfWork], Awaitable[None]]
+) -> dict[str, int]:
+    """The minute's callbacks (core/services/callbacks.py): those come due are asked, those
+    unanswered a reminder's time after asking are reminded once; idempotent."""
+    return await callbacks.sweep(uow_factory, before_commit)
 
 
 # --- digests -------------------------------------------------------------------------------------
