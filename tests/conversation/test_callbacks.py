@@ -245,3 +245,42 @@ async def test_complaint_closed_by_its_supervisor_after_the_callback(
     await message_with(supervisor, result.message_id, expect["closed"])
     assert expect["closed"] in (await resident.next_message()).body
     assert (await latest_order(world)).status is OrderStatus.CLOSED
+
+
+COMPLAINT_WORDS = {
+    "zh-hans": {"chat": "本对话", "phone": "致电", "asked": "住户要求电话回访", "home": "1栋 101"},
+    "zh-hant": {"chat": "本對話", "phone": "致電", "asked": "住戶要求電話回訪", "home": "1栋 101"},
+}
+
+
+@LANGS
+@pytest.mark.parametrize("by_phone", [True, False])
+async def test_complaint_registration_follows_the_callback_choice(
+    world: World, lang: str, by_phone: bool
+) -> None:
+    """The repeat-back shows the home, the reply promises the callback the resident chose (and
+    no worker), the desk's card shows a request for a phone call."""
+    from resident_steps import tap
+
+    from core.i18n import in_simplified
+
+    words = COMPLAINT_WORDS[lang]
+    dispatcher = await world.staff_member("13800000003", lang)
+    user = await world.resident("周", lang)
+    await user.send_command("menu")
+    categories = await tap(user, await user.next_message(), "投诉", "投訴")
+    await tap(user, categories, "服务态度", "服務態度")
+    await user.send_text("保安态度很差")
+    got = await user.next_message()
+    choice = await tap(user, got, "完成")
+    await user.press(choice.message_id, choice.buttons[0][0 if by_phone else 1]["callback_data"])
+    summary = await user.next_message()
+    assert words["home"] in in_simplified(summary.body), summary.body
+    await tap(user, summary, "确认", "確認")
+    registered = user.transcript()[-2].body
+    assert words["phone" if by_phone else "chat"] in registered
+    assert words["chat" if by_phone else "phone"] not in registered
+    assert "师傅" not in registered and "師傅" not in registered
+    card = await dispatcher.next_message()
+    assert "保安态度很差" in card.body
+    assert (words["asked"] in card.body) is by_phone
