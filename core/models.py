@@ -403,7 +403,11 @@ class Callback(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
     round: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16))  # waiting, asked, answered
+    status: Mapped[str] = mapped_column(String(16))  # waiting, asked, answered, not_reached
+    # Called by phone, not asked in chat: the resident asked for a call, or has no chat.
+    phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed_at: Mapped[datetime | None]  # first put on the desk's morning phone list
+    phone_tries: Mapped[int] = mapped_column(Integer, default=0)  # calls nobody answered
     due_at: Mapped[datetime]
     asked_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]

@@ -176,3 +176,11 @@ class CallbackAnswered(News):
     complaint)."""
 
     callback_id: int
+
+
+@dataclass(frozen=True)
+class PhoneList(News):
+    """The morning's phone callbacks for the customer-service desk (seed 002 篇3 4.2.4)."""
+
+    estate_id: int
+    callback_ids: tuple[int, ...]

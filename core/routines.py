@@ -38,6 +38,7 @@ from core.news import (
     EndOfDayReport,
     Escalated,
     FollowUp,
+    PhoneList,
     Reminded,
 )
 from core.services import callbacks, dispatch, orders
@@ -53,9 +54,11 @@ class Routine(StrEnum):
     AFTERNOON_DIGEST = "digest_pm"
     END_OF_DAY_CHECK = "eod_check"
     END_OF_DAY_REPORT = "eod_report"
+    PHONE_LIST = "phone_list"  # the desk's phone callbacks (core/services/callbacks.py)
 
 
 DEFAULT_TIMES = {
+    Routine.PHONE_LIST: time(9, 0),
     Routine.MORNING_DIGEST: time(8, 0),
     Routine.AFTERNOON_DIGEST: time(13, 30),
     Routine.END_OF_DAY_CHECK: time(17, 30),
@@ -171,6 +174,11 @@ async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Routine) ->
         lines = await end_of_day_answers(uow, estate.id, estate.timezone)
         if lines:
             uow.announce(EndOfDayReport(estate.id, day, tuple(lines)))
+    elif routine is Routine.PHONE_LIST:
+        since = datetime.combine(day, time(), ZoneInfo(estate.timezone))
+        listed = await callbacks.phone_list(uow, estate.id, since)
+        if listed:
+            uow.announce(PhoneList(estate.id, tuple(listed)))
     return True
 
 

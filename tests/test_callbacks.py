@@ -57,11 +57,15 @@ async def _estate_id(uows: UnitOfWorkFactory) -> int:
         return (await directory.require_estate(uow, "BX")).id
 
 
-async def _resident(uows: UnitOfWorkFactory) -> int:
-    async with uows() as uow:
-        from core.services import people
+async def _resident(uows: UnitOfWorkFactory, chat: bool = True) -> int:
+    """A resident with a Telegram chat (or none: the desk must call them)."""
+    from core.services import identities, people
 
+    async with uows() as uow:
         person = await people.create_person(uow, "赵先生", "13900000009")
+        if chat:
+            identity = await identities.touch(uow, "telegram", 7000 + person, 7000 + person, None)
+            await identities.link_person(uow, identity.id, person)
         await uow.commit()
         return person
 
@@ -274,3 +278,76 @@ async def test_no_rating_policy_asks_at_confirmation(uows: UnitOfWorkFactory) ->
     assert callback.status is callbacks.Status.ASKED  # the rating at confirmation, delay 24
     await _answer_all(uows, callback.id, reporter, True)
     assert await _status(uows, order_id) is OrderStatus.CLOSED
+
+
+async def test_phone_list_then_no_answer_three_times_closes(uows: UnitOfWorkFactory) -> None:
+    """Listed the next morning: a resident with no chat (never asked in chat), a complaint, a
+    chat callback unanswered after its reminder; not one answered. Three unanswered calls close the order as not reached."""
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    estate_id = await _estate_id(uows)
+    async with uows() as uow:
+        await callbacks.configure(uow, estate_id, delay_hours=0)
+        await uow.commit()
+    no_chat = await confirmed_order(uows, await _resident(uows, chat=False))
+    complaint = await confirmed_order(uows, await _resident(uows), OrderKind.COMPLAINT)
+    reminded = await confirmed_order(uows, await _resident(uows))
+    fresh = await confirmed_order(uows, await _resident(uows))
+    assert (await _callback(uows, no_chat)).phone
+    said = Said()
+    uows.clock.advance(timedelta(hours=24))  # type: ignore[attr-defined]
+    await callbacks.sweep(uows, said)  # reminders: the two chat callbacks of repairs
+    reminded_ids = {a.callback_id for a in said.asked() if a.reminder}
+    no_chat_cb = await _callback(uows, no_chat)
+    assert no_chat_cb.id not in reminded_ids  # a phone callback is never asked in chat
+    # `fresh` is answered in full after its reminder: off the list.
+    fresh_cb = await _callback(uows, fresh)
+    await _answer_all(uows, fresh_cb.id, (await _reporter(uows, fresh)), True)
+
+    async def listed_now() -> list[int]:
+        now = uows.clock.now()  # type: ignore[attr-defined]
+        day = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+        since = datetime.combine(day, time(), ZoneInfo("Asia/Shanghai"))
+        async with uows() as uow:
+            ids = await callbacks.phone_list(uow, estate_id, since)
+            await uow.commit()
+        return ids
+
+    expected = [
+        no_chat_cb.id,
+        (await _callback(uows, complaint)).id,
+        (await _callback(uows, reminded)).id,
+    ]
+    assert await listed_now() == expected
+    async with uows() as uow:
+        dispatcher = await directory.staff_person(uow, estate_id, "13800000003")
+        technician = await directory.staff_person(uow, estate_id, "13800000001")
+        with pytest.raises(PermissionDenied):
+            await callbacks.no_answer(uow, no_chat_cb.id, technician)
+    for attempt in range(1, 4):
+        async with uows() as uow:
+            view = await callbacks.no_answer(uow, no_chat_cb.id, dispatcher)
+            await uow.commit()
+        assert view.phone_tries == attempt
+        if attempt < 3:
+            uows.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
+            assert no_chat_cb.id in await listed_now()  # tried again the next day
+    assert view.status is callbacks.Status.NOT_REACHED
+    assert await _status(uows, no_chat) is OrderStatus.CLOSED
+    assert (await _actions(uows, no_chat))[-4:] == ["no_answer"] * 3 + ["close"]
+    assert no_chat_cb.id not in await listed_now()
+    # The desk records the complaint's answers by phone: marked so, and it waits for the
+    # supervisor like any complaint.
+    complaint_cb = await _callback(uows, complaint)
+    await _answer_all(uows, complaint_cb.id, dispatcher, True, "电话里说满意")
+    kept = await _callback(uows, complaint)
+    assert kept.by_phone and kept.status is callbacks.Status.ANSWERED
+    assert await _status(uows, complaint) is OrderStatus.CALLED_BACK
+
+
+async def _reporter(uows: UnitOfWorkFactory, order_id: int) -> int:
+    async with uows() as uow:
+        reporter = (await orders.get(uow, order_id)).reporter_id
+    assert reporter is not None
+    return reporter

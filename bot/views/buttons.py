@@ -120,3 +120,16 @@ class CloseComplaint(Payload, prefix="cc"):
     """The supervisor closes a complaint after its callback."""
 
     order_id: int
+
+
+class CallOp(StrEnum):
+    ANSWERS = "a"  # the resident answered on the phone: record the questionnaire
+    NO_ANSWER = "n"
+
+
+@dataclass(frozen=True)
+class PhoneCall(Payload, prefix="pc"):
+    """The desk's buttons on a callback of the morning's phone list."""
+
+    callback_id: int
+    op: CallOp

@@ -8,13 +8,13 @@ from typing import Any
 
 from bot.conversation.replies import Button, Reply
 from bot.views.audience import Audience
-from bot.views.buttons import CallbackReply, CloseComplaint
+from bot.views.buttons import CallbackReply, CallOp, CloseComplaint, PhoneCall
 from bot.views.cards import order_lines
 from bot.views.labels import KIND_LABELS
 from core.enums import OrderKind, OrderStatus
 from core.i18n import N_, Translator
-from core.news import CallbackAnswered, CallbackAsked
-from core.services import callbacks, orders
+from core.news import CallbackAnswered, CallbackAsked, PhoneList
+from core.services import callbacks, desks, orders, people
 from core.services.callbacks import CallbackView, Question
 from core.services.orders import OrderView
 
@@ -36,6 +36,15 @@ ANSWERS_NO_COMMENT = N_("No comment.")
 BY_PHONE = N_("(answered by phone)")
 COMPLAINT_CLOSE = N_("The complaint's callback is done: please close it.")
 CLOSE = N_("Close the complaint")
+PHONE_HEAD = N_("Callback by phone for order {number} ({kind}):")
+PHONE_LIST_HEAD = N_("Today's phone callbacks: {count}. Please call each resident below.")
+WHY_ASKED = N_("Why: the resident asked for a phone call.")
+WHY_NO_CHAT = N_("Why: the resident has no chat with us.")
+WHY_COMPLAINT = N_("Why: a complaint.")
+WHY_UNANSWERED = N_("Why: the chat callback went unanswered after a reminder.")
+TRIES = N_("Calls not answered so far: {tries} of {limit}.")
+RECORD = N_("Record answers")
+NO_ANSWER = N_("No answer")
 
 
 def question_reply(
@@ -43,16 +52,20 @@ def question_reply(
     order: OrderView,
     callback: CallbackView,
     settings: dict[str, Any],
-    reminder: bool = False,
+    reminder: bool | None = False,
     writing: bool = False,
 ) -> Reply | None:
-    """The callback's next question (None: all answered). `writing`: the resident's next text
-    is the comment (a dialog is open), so only Skip is offered."""
+    """The callback's next question (None: all answered). `reminder` None: the desk records a
+    phone call. `writing`: the next text is the comment (a dialog is open), so only Skip is
+    offered."""
     question = callback.next_question
     if question is None:
         return None
     kind = t(KIND_LABELS[order.kind])
-    head = t(REMINDER_HEAD if reminder else HEAD, number=order.number, kind=kind)
+    if callback.phone or callback.by_phone or reminder is None:
+        head = t(PHONE_HEAD, number=order.number, kind=kind)
+    else:
+        head = t(REMINDER_HEAD if reminder else HEAD, number=order.number, kind=kind)
     text = f"{head}\n{callbacks.question_text(settings, question, t.locale)}"
     cid = callback.id
     if question is Question.SATISFIED:
@@ -127,3 +140,52 @@ async def callback_answered(audience: Audience, news: CallbackAnswered) -> None:
         return Reply("\n".join(lines), buttons=buttons)
 
     await audience.supervisors(order.estate_id, build)
+
+
+def _why(order: OrderView, callback: CallbackView) -> str:
+    if callback.phone:
+        return WHY_ASKED if order.wants_phone_callback else WHY_NO_CHAT
+    if order.kind is OrderKind.COMPLAINT:
+        return WHY_COMPLAINT
+    return WHY_UNANSWERED
+
+
+def phone_card(
+    t: Translator, order: OrderView, callback: CallbackView, name: str, phone: str | None
+) -> Reply:
+    """One call to make: the order, who to call and why, the buttons to record it."""
+    lines = [t(PHONE_HEAD, number=order.number, kind=t(KIND_LABELS[order.kind]))]
+    lines.append(f"{name} {phone or '—'}")
+    lines.append(t(_why(order, callback)))
+    if callback.phone_tries:
+        lines.append(t(TRIES, tries=callback.phone_tries, limit=callbacks.MAX_PHONE_TRIES))
+    lines.extend(order_lines(t, order))
+    return Reply(
+        "\n".join(lines),
+        buttons=[
+            [
+                Button(t(RECORD), PhoneCall(callback.id, CallOp.ANSWERS)),
+                Button(t(NO_ANSWER), PhoneCall(callback.id, CallOp.NO_ANSWER)),
+            ]
+        ],
+    )
+
+
+async def phone_list(audience: Audience, news: PhoneList) -> None:
+    """The customer-service desk's morning list: a headline, then one card per call."""
+    count = len(news.callback_ids)
+    await audience.desk(
+        news.estate_id, lambda t: Reply(t(PHONE_LIST_HEAD, count=count)), desks.Desk.SERVICE
+    )
+    for callback_id in news.callback_ids:
+        callback = await callbacks.get(audience.uow, callback_id)
+        order = await orders.get(audience.uow, callback.order_id)
+        name = await audience.name(order.reporter_id)
+        phone = (
+            await people.phone_of(audience.uow, order.reporter_id) if order.reporter_id else None
+        )
+        await audience.desk(
+            news.estate_id,
+            lambda t, o=order, c=callback, n=name, p=phone: phone_card(t, o, c, n, p),
+            desks.Desk.SERVICE,
+        )

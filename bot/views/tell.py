@@ -36,6 +36,7 @@ RENDERERS: dict[type[news.News], Callable[[Audience, Any], Awaitable[None]]] = {
     news.BindingDecided: binding_news.binding_decided,
     news.CallbackAsked: callback_news.callback_asked,
     news.CallbackAnswered: callback_news.callback_answered,
+    news.PhoneList: callback_news.phone_list,
 }
 
 

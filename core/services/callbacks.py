@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -32,7 +32,7 @@ from core.enums import OrderKind, OrderStatus, Role
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.i18n import N_
 from core.lifecycle import Action, Actor
-from core.models import Callback, Estate, Order
+from core.models import Callback, ChatIdentity, Estate, Order
 from core.news import CallbackAnswered, CallbackAsked, DeskReason
 from core.services import dispatch, orders
 from core.services.dispatch import estate_actor
@@ -69,6 +69,7 @@ class Status(StrEnum):
     WAITING = "waiting"  # due later
     ASKED = "asked"
     ANSWERED = "answered"
+    NOT_REACHED = "not_reached"  # three phone calls nobody answered: closed as such
 
 
 DEFAULT_DELAY_HOURS = 24
@@ -83,7 +84,10 @@ DEFAULT_POLICY = {
     OrderKind.PRAISE: Policy.NEVER,
 }
 MAX_COMMENT = 1000
+MAX_PHONE_TRIES = 3
+DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER})
 NO_CALLBACK_NOTE = "no callback for this kind of order"
+NOT_REACHED_NOTE = "not reached: no answer to three callback calls"
 
 
 class AlreadyAnswered(DomainError):
@@ -162,6 +166,8 @@ class CallbackView:
     comment_done: bool
     by_phone: bool
     reminded: bool
+    phone: bool = False  # called by phone rather than asked in chat
+    phone_tries: int = 0
 
     @property
     def next_question(self) -> Question | None:
@@ -187,6 +193,8 @@ def _view(row: Callback) -> CallbackView:
         comment_done=row.comment_done,
         by_phone=row.by_phone,
         reminded=row.reminded_at is not None,
+        phone=row.phone,
+        phone_tries=row.phone_tries,
     )
 
 
@@ -227,10 +235,14 @@ async def schedule(uow: UnitOfWork, order_id: int) -> CallbackView | None:
         select(func.count(Callback.id)).where(Callback.order_id == order_id)
     )
     delay = timedelta(0) if policy is Policy.NO_RATING else settings.delay
+    # The resident asked for a phone call, or has no chat: the desk calls (the phone list).
+    phone = order.wants_phone_callback or not await _has_chat(uow, order.reporter_id)
     row = Callback(
         order_id=order_id,
         round=(rounds or 0) + 1,
         status=Status.WAITING,
+        phone=phone,
+        phone_tries=0,
         due_at=now + delay,
         comment_done=False,
         by_phone=False,
@@ -242,14 +254,27 @@ async def schedule(uow: UnitOfWork, order_id: int) -> CallbackView | None:
     return _view(row)
 
 
+async def _has_chat(uow: UnitOfWork, person_id: int | None) -> bool:
+    if person_id is None:
+        return False
+    found = await uow.session.scalar(
+        select(ChatIdentity.id)
+        .where(ChatIdentity.person_id == person_id, ChatIdentity.blocked.is_(False))
+        .limit(1)
+    )
+    return found is not None
+
+
 def _ask(uow: UnitOfWork, row: Callback, reminder: bool = False) -> None:
+    """Due now: asked in chat (or reminded there); a phone callback waits for the desk's list."""
     now = uow.clock.now()
     if reminder:
         row.reminded_at = now
     else:
         row.status = Status.ASKED
         row.asked_at = now
-    uow.announce(CallbackAsked(row.id, reminder))
+    if not row.phone:
+        uow.announce(CallbackAsked(row.id, reminder))
 
 
 # --- the routine ---------------------------------------------------------------------------------
@@ -261,7 +286,11 @@ async def due(uow: UnitOfWork, limit: int = 200) -> list[int]:
         select(Callback.id)
         .where(
             ((Callback.status == Status.WAITING) & (Callback.due_at <= uow.clock.now()))
-            | ((Callback.status == Status.ASKED) & Callback.reminded_at.is_(None))
+            | (
+                (Callback.status == Status.ASKED)
+                & Callback.reminded_at.is_(None)
+                & Callback.phone.is_(False)
+            )
         )
         .order_by(Callback.due_at, Callback.id)
         .limit(limit)
@@ -283,7 +312,12 @@ async def handle_due(uow: UnitOfWork, callback_id: int) -> str | None:
     if row.status == Status.WAITING and row.due_at <= now:
         _ask(uow, row)
         return "asked"
-    if row.status == Status.ASKED and row.reminded_at is None and row.asked_at is not None:
+    if (
+        row.status == Status.ASKED
+        and not row.phone
+        and row.reminded_at is None
+        and row.asked_at is not None
+    ):
         order = await uow.session.get_one(Order, row.order_id)
         settings = settings_of(await estate_settings(uow, order.estate_id))
         if row.asked_at + settings.reminder <= now:
@@ -313,17 +347,35 @@ async def sweep(
 
 
 async def _answerable(uow: UnitOfWork, callback_id: int, person_id: int | None) -> Callback:
+    """The callback, if this person may answer it now: its resident in chat, or, once it is on
+    the phone list, the estate's desk recording a call."""
     row = await uow.session.get(Callback, callback_id)
     if row is None:
         raise NotFound()
     order = await uow.session.get_one(Order, row.order_id)
-    if person_id is None or person_id != order.reporter_id:
+    if person_id is None:
         raise PermissionDenied()
-    if row.status == Status.ANSWERED:
+    if person_id != order.reporter_id and not (
+        row.listed_at is not None and await _at_desk(uow, person_id, order.estate_id)
+    ):
+        raise PermissionDenied()
+    if row.status in (Status.ANSWERED, Status.NOT_REACHED):
         raise AlreadyAnswered()
     if row.status != Status.ASKED:
         raise PermissionDenied()
     return row
+
+
+async def _at_desk(uow: UnitOfWork, person_id: int, estate_id: int) -> bool:
+    actor = await estate_actor(uow, person_id, estate_id)
+    return bool(actor.roles & DESK_ROLES)
+
+
+async def require_answerer(
+    uow: UnitOfWork, callback_id: int, person_id: int | None
+) -> CallbackView:
+    """The callback, if this person may answer it now (else a domain error saying why not)."""
+    return _view(await _answerable(uow, callback_id, person_id))
 
 
 async def answer(
@@ -337,6 +389,9 @@ async def answer(
     the order back. `value`: 1/0 for satisfied, 1–5 for a score, text or None (skipped) for the
     comment."""
     row = await _answerable(uow, callback_id, person_id)
+    order = await uow.session.get_one(Order, row.order_id)
+    if person_id != order.reporter_id:
+        row.by_phone = True  # the desk records what the resident said on the phone
     if question is Question.SATISFIED:
         if value not in (0, 1):
             raise InvalidInput()
@@ -397,3 +452,53 @@ async def close_complaint(uow: UnitOfWork, order_id: int, person_id: int | None)
     if Role.SUPERVISOR not in actor.roles and Role.MANAGER not in actor.roles:
         raise PermissionDenied()
     await orders.act(uow, order_id, Action.CLOSE, actor, "closed after the callback")
+
+
+# --- the phone list ------------------------------------------------------------------------------
+
+
+async def phone_list(uow: UnitOfWork, estate_id: int, since: datetime) -> list[int]:
+    """The morning's phone callbacks (seed 002 篇3 4.2.4): every callback asked before `since`
+    (the start of today) and still unanswered whose resident asked for a call or has no chat, a
+    complaint's, or a chat callback unanswered after its reminder; those not reached yesterday
+    come again. Each is marked as listed, so the desk may answer it."""
+    rows = list(
+        await uow.session.scalars(
+            select(Callback)
+            .join(Order, Order.id == Callback.order_id)
+            .where(
+                Order.estate_id == estate_id,
+                Callback.status == Status.ASKED,
+                Callback.asked_at < since,
+                Callback.phone.is_(True)
+                | (Order.kind == str(OrderKind.COMPLAINT))
+                | Callback.reminded_at.is_not(None),
+            )
+            .order_by(Callback.id)
+        )
+    )
+    now = uow.clock.now()
+    for row in rows:
+        if row.listed_at is None:
+            row.listed_at = now
+    await uow.flush()
+    return [row.id for row in rows]
+
+
+async def no_answer(uow: UnitOfWork, callback_id: int, person_id: int | None) -> CallbackView:
+    """The desk called and nobody answered: tried again on tomorrow's list; after the third
+    try the order closes as not reached."""
+    row = await _answerable(uow, callback_id, person_id)
+    order = await uow.session.get_one(Order, row.order_id)
+    if row.listed_at is None or not await _at_desk(uow, person_id or 0, order.estate_id):
+        raise PermissionDenied()
+    actor = await estate_actor(uow, person_id, order.estate_id)
+    row.phone_tries += 1
+    await orders.act(uow, order.id, Action.NO_ANSWER, actor, f"try {row.phone_tries}")
+    if row.phone_tries >= MAX_PHONE_TRIES:
+        row.status = Status.NOT_REACHED
+        row.answered_at = uow.clock.now()
+        row.answered_by = person_id
+        await orders.act(uow, order.id, Action.CLOSE, actor, NOT_REACHED_NOTE)
+    await uow.flush()
+    return _view(row)
