@@ -282,7 +282,8 @@ async def test_no_rating_policy_asks_at_confirmation(uows: UnitOfWorkFactory) ->
 
 async def test_phone_list_then_no_answer_three_times_closes(uows: UnitOfWorkFactory) -> None:
     """Listed the next morning: a resident with no chat (never asked in chat), a complaint, a
-    chat callback unanswered after its reminder; not one answered. Three unanswered calls close the order as not reached."""
+    chat callback unanswered after its reminder; not one answered. Three unanswered calls
+    close the order as not reached."""
     from datetime import time
     from zoneinfo import ZoneInfo
 
