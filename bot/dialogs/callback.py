@@ -106,7 +106,8 @@ async def on_phone_call(ctx: Context, payload: PhoneCall) -> None:
     if view.status is callbacks.Status.NOT_REACHED:
         await ctx.edit(Reply(ctx.t(NOT_REACHED, number=order.number)))
     else:
-        await ctx.edit(Reply(ctx.t(NO_ANSWER_AGAIN, number=order.number) + "\n" + card.text))
+        text = ctx.t(NO_ANSWER_AGAIN, number=order.number) + "\n" + card.text
+        await ctx.edit(Reply(text, buttons=card.buttons))
 
 
 @router.message(dialog=DIALOG)

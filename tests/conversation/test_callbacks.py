@@ -284,3 +284,73 @@ async def test_complaint_registration_follows_the_callback_choice(
     card = await dispatcher.next_message()
     assert "保安态度很差" in card.body
     assert (words["asked"] in card.body) is by_phone
+
+
+PHONE_WORDS = {
+    "zh-hans": {
+        "list": "今日电话回访",
+        "why": "经提醒后仍未回复",
+        "record": "记录回访",
+        "none": "无人接听",
+        "again": "明天将再次",
+        "by_phone": "电话回访",
+        "recorded": "已记录",
+    },
+    "zh-hant": {
+        "list": "今日電話回訪",
+        "why": "經提醒後仍未回覆",
+        "record": "記錄回訪",
+        "none": "無人接聽",
+        "again": "明天將再次",
+        "by_phone": "電話回訪",
+        "recorded": "已記錄",
+    },
+}
+
+
+@LANGS
+async def test_phone_list_no_answer_then_answers_recorded_by_phone(world: World, lang: str) -> None:
+    """A chat callback left unanswered after its reminder is on the desk's phone list at 09:00;
+    the desk records "no answer", then, on the next call, the answers, marked by phone."""
+    from datetime import UTC, datetime
+
+    expect, words = EXPECT[lang], PHONE_WORDS[lang]
+    await set_callbacks(world, delay_hours=0)
+    dispatcher = await world.staff_member("13800000003", lang)
+    technician = await world.staff_member("13800000001", lang)
+    resident = await world.resident("赵", lang)
+    done = await completed_leak(world, resident, dispatcher, technician)
+    await press(resident, done)
+    await resident.next_message()  # the first question, left unanswered
+    order = await latest_order(world)
+
+    world.clock.set(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))  # Tuesday 09:00: the reminder
+    await tick(world)
+    assert expect["reminder"] in (await resident.next_message()).body
+    world.clock.set(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))  # Wednesday 09:00: the list
+    await tick(world)
+    head = await dispatcher.next_message()
+    while words["list"] not in head.body:  # the desk's earlier news
+        head = await dispatcher.next_message()
+    card = await dispatcher.next_message()
+    assert order.number in card.body and words["why"] in card.body
+    assert "13900000001" in card.body or "139 0000 0001" in card.body or "赵" in card.body
+
+    await press_text(dispatcher, card, words["none"])
+    again = await message_with(dispatcher, card.message_id, words["again"])
+    await press_text(dispatcher, again, words["record"])
+    question = await dispatcher.next_message()
+    assert words["by_phone"] in question.body
+    await press(dispatcher, question, 0, 0)  # satisfied
+    await answer_scores(dispatcher, expect)
+    comment = await dispatcher.next_message()
+    await dispatcher.send_text("电话里说很满意")
+    assert words["recorded"] in (await dispatcher.next_message()).body
+    assert comment.buttons
+
+    order = await latest_order(world)
+    assert order.status is OrderStatus.CLOSED
+    assert (await _actions(world, order.id))[-3:] == ["no_answer", "call_back", "close"]
+    async with world.uow as uow:
+        [kept] = await callbacks.of_order(uow, order.id)
+    assert kept.by_phone and kept.comment == "电话里说很满意" and kept.satisfied
