@@ -11,6 +11,7 @@ from bot.conversation.replies import Reply
 from bot.conversation.routing import Router
 from bot.views.buttons import CallbackReply, CallOp, CloseComplaint, PhoneCall
 from bot.views.callback_news import phone_card, question_reply
+from core.errors import PermissionDenied
 from core.i18n import N_
 from core.services import callbacks, orders, people
 from core.services.callbacks import CallbackView, Question
@@ -55,7 +56,7 @@ async def _ask_comment(ctx: Context, view: CallbackView) -> None:
         await _next(ctx, view)
         return
     settings = await callbacks.estate_settings(ctx.uow, order.estate_id)
-    reply = question_reply(ctx.t, order, view, settings, writing=True, reminder=_by(view, order))
+    reply = question_reply(ctx.t, order, view, settings, writing=True, reminder=_by(view))
     assert reply is not None
     ctx.start_dialog(DIALOG, "comment", {"callback_id": view.id})
     await ctx.reply(reply)
@@ -72,12 +73,12 @@ async def _next(ctx: Context, view: CallbackView) -> None:
         await _ask_comment(ctx, view)
         return
     settings = await callbacks.estate_settings(ctx.uow, order.estate_id)
-    reply = question_reply(ctx.t, order, view, settings, reminder=_by(view, order))
+    reply = question_reply(ctx.t, order, view, settings, reminder=_by(view))
     assert reply is not None
     await ctx.reply(reply)
 
 
-def _by(view: CallbackView, order: object) -> bool | None:
+def _by(view: CallbackView) -> bool | None:
     """None when the desk records a phone call (the questions say so), else False."""
     return None if view.by_phone else False
 
@@ -89,7 +90,7 @@ async def on_phone_call(ctx: Context, payload: PhoneCall) -> None:
         view = await callbacks.require_answerer(ctx.uow, payload.callback_id, ctx.person_id)
         order = await orders.get(ctx.uow, view.order_id)
         if ctx.person_id == order.reporter_id:
-            raise callbacks.PermissionDenied()
+            raise PermissionDenied()  # a resident answers in their own chat
         settings = await callbacks.estate_settings(ctx.uow, order.estate_id)
         if view.next_question is Question.COMMENT:
             await _ask_comment(ctx, view)
