@@ -57,6 +57,8 @@ class Action(StrEnum):
     END_OF_DAY_ANSWER = "eod_answer"
     # Its worker no longer holds the role that let them do it: the job goes back to the desk.
     RETURN_TO_DESK = "return_to_desk"
+    # The desk called the resident for the callback and nobody answered (tried again next day).
+    NO_ANSWER = "no_answer"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ RULES: dict[Action, Rule] = {
     Action.DISPUTE: _rule({S.COMPLETED}, S.ACCEPTED, P.REPORTER),
     Action.CALL_BACK: _rule({S.CONFIRMED}, S.CALLED_BACK, P.REPORTER, P.DESK, P.SYSTEM),
     Action.REOPEN: _rule({S.CONFIRMED, S.CALLED_BACK}, S.REGISTERED, P.DESK, P.SYSTEM),
-    Action.CLOSE: _rule({S.CALLED_BACK}, S.CLOSED, P.DESK, P.SYSTEM),
+    # Closed after its callback, or right after confirmation when its kind is never called back.
+    Action.CLOSE: _rule({S.CONFIRMED, S.CALLED_BACK}, S.CLOSED, P.DESK, P.SYSTEM),
     Action.CANCEL: _rule({S.REGISTERED, S.DISPATCHED, S.ACCEPTED}, S.CANCELLED, P.REPORTER, P.DESK),
     Action.ESCALATE: _rule(OPEN_STATUSES, None, P.SYSTEM, P.DESK),
     Action.NOTE: _rule(OPEN_STATUSES, None, P.REPORTER, P.ASSIGNEE, P.DESK),
@@ -103,6 +106,7 @@ RULES: dict[Action, Rule] = {
     Action.END_OF_DAY_QUESTION: _rule(OPEN_STATUSES, None, P.SYSTEM),
     Action.END_OF_DAY_ANSWER: _rule(OPEN_STATUSES, None, P.ASSIGNEE),
     Action.RETURN_TO_DESK: _rule({S.DISPATCHED, *WORKING}, S.REGISTERED, P.DESK, P.SYSTEM),
+    Action.NO_ANSWER: _rule({S.CONFIRMED}, None, P.DESK),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

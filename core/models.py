@@ -387,3 +387,36 @@ class RoutineRun(Base):
     routine: Mapped[str] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(Date)
     started_at: Mapped[datetime]
+
+
+class Callback(Base):
+    """One round of an order's callback (回访): asked after the completion was confirmed, the
+    answers kept as they come (one question at a time, answerable days later). A reopened order
+    gets a second round after its second confirmation."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        UniqueConstraint("order_id", "round"),
+        Index("ix_callbacks_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))  # waiting, asked, answered, not_reached
+    # Called by phone, not asked in chat: the resident asked for a call, or has no chat.
+    phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed_at: Mapped[datetime | None]  # first put on the desk's morning phone list
+    phone_tries: Mapped[int] = mapped_column(Integer, default=0)  # calls nobody answered
+    due_at: Mapped[datetime]
+    asked_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    speed: Mapped[int | None] = mapped_column(Integer)
+    attitude: Mapped[int | None] = mapped_column(Integer)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    comment_done: Mapped[bool] = mapped_column(Boolean, default=False)  # given or skipped
+    by_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime | None]

@@ -49,6 +49,7 @@ class DeskReason(StrEnum):
     OVERDUE = "overdue"  # dispatched, nobody accepted in time
     CARRIED_ON = "carried_on"  # a withdrawn report's job carries on as this order
     WORKER_REMOVED = "worker_removed"  # its worker no longer holds a worker's role
+    REOPENED = "reopened"  # its resident was not satisfied at the callback
 
 
 @dataclass(frozen=True)
@@ -159,3 +160,27 @@ class BindingRequested(News):
 class BindingDecided(News):
     binding_id: int
     approved: bool
+
+
+@dataclass(frozen=True)
+class CallbackAsked(News):
+    """A callback's next question is due to its resident (`reminder`: asked once already)."""
+
+    callback_id: int
+    reminder: bool = False
+
+
+@dataclass(frozen=True)
+class CallbackAnswered(News):
+    """The resident answered the whole callback: the supervisors read the answers (and close a
+    complaint)."""
+
+    callback_id: int
+
+
+@dataclass(frozen=True)
+class PhoneList(News):
+    """The morning's phone callbacks for the customer-service desk (seed 002 篇3 4.2.4)."""
+
+    estate_id: int
+    callback_ids: tuple[int, ...]

@@ -38,9 +38,10 @@ from core.news import (
     EndOfDayReport,
     Escalated,
     FollowUp,
+    PhoneList,
     Reminded,
 )
-from core.services import dispatch, orders
+from core.services import callbacks, dispatch, orders
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.dispatch import Routed
 from core.services.orders import OrderView
@@ -53,9 +54,11 @@ class Routine(StrEnum):
     AFTERNOON_DIGEST = "digest_pm"
     END_OF_DAY_CHECK = "eod_check"
     END_OF_DAY_REPORT = "eod_report"
+    PHONE_LIST = "phone_list"  # the desk's phone callbacks (core/services/callbacks.py)
 
 
 DEFAULT_TIMES = {
+    Routine.PHONE_LIST: time(9, 0),
     Routine.MORNING_DIGEST: time(8, 0),
     Routine.AFTERNOON_DIGEST: time(13, 30),
     Routine.END_OF_DAY_CHECK: time(17, 30),
@@ -171,6 +174,11 @@ async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Routine) ->
         lines = await end_of_day_answers(uow, estate.id, estate.timezone)
         if lines:
             uow.announce(EndOfDayReport(estate.id, day, tuple(lines)))
+    elif routine is Routine.PHONE_LIST:
+        since = datetime.combine(day, time(), ZoneInfo(estate.timezone))
+        listed = await callbacks.phone_list(uow, estate.id, since)
+        if listed:
+            uow.announce(PhoneList(estate.id, tuple(listed)))
     return True
 
 
@@ -278,6 +286,7 @@ async def _unconfirmed(uow: UnitOfWork, order: Order) -> str:
         uow.announce(Escalated(order.id))
         return "escalated"
     await orders.act(uow, order.id, Action.CONFIRM, system, AUTO_CONFIRM_NOTE)
+    await callbacks.schedule(uow, order.id)
     return "confirmed"
 
 
@@ -297,6 +306,14 @@ async def sweep(
         if done:
             counts[done] = counts.get(done, 0) + 1
     return counts
+
+
+async def callback_sweep(
+    uow_factory: Any, before_commit: Callable[[UnitOfWork], Awaitable[None]]
+) -> dict[str, int]:
+    """The minute's callbacks (core/services/callbacks.py): those come due are asked, those
+    unanswered a reminder's time after asking are reminded once; idempotent."""
+    return await callbacks.sweep(uow_factory, before_commit)
 
 
 # --- digests -------------------------------------------------------------------------------------

@@ -162,17 +162,45 @@ async def staff_handle_the_order(
     await technician.read()
 
 
+async def resident_answers_the_callback(resident: Narrator) -> None:
+    """The demo estate calls back right after the confirmation (callback delay 0): one
+    question at a time, then the order closes (销项)."""
+    print("\n====== 回访 (zh-hans): 满意度 → 评分 → 意见 → 销项 ======")
+    t = Translator("zh_Hans")
+    chat_of("赵先生 (resident)")
+    await resident.read()  # satisfied?
+    await resident.tap_label(t.gettext("Satisfied"))  # response speed
+    await resident.tap_label("5")  # attitude
+    await resident.tap_label("5")  # quality of work
+    await resident.tap_label("4")  # a comment, or skip
+    await resident.say("师傅很专业，谢谢！")
+    await resident.say("/orders")
+    await resident.tap((0, 0))  # the order's card: its timeline ends with the callback
+
+
+async def demo_estate_calls_back_at_once(world: World) -> None:
+    """The demo estate asks for the callback right at "Confirm completion" (delay 0)."""
+    from core.services import callbacks, directory
+
+    async with world.uow as uow:
+        estate = await directory.require_estate(uow, "BX")
+        await callbacks.configure(uow, estate.id, delay_hours=0)
+        await uow.commit()
+
+
 async def run_demo(locale: str = "both") -> None:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
         async with running_world(url) as world:
             try:
+                await demo_estate_calls_back_at_once(world)
                 if locale in ("both", "zh_Hans"):
                     dispatcher = Narrator(await world.staff_member("13800000003"), "王小姐")
                     technician = Narrator(await world.staff_member("13800000001"), "张师傅")
                     resident = await resident_reports_a_leak(world, "zh-hans", "简体中文 (zh-hans)")
                     await staff_handle_the_order(world, resident, dispatcher, technician)
+                    await resident_answers_the_callback(resident)
                 if locale in ("both", "zh_Hant"):
                     await resident_reports_a_leak(world, "zh-hant", "繁體中文 (zh-hant)")
             except NoMessageError as exc:

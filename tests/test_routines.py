@@ -219,14 +219,17 @@ async def test_routines_run_once_a_day_and_missed_ones_are_caught_up(
     await new_order(uows)  # waiting for dispatch: in the engineering team's digest
     async with uows() as uow:
         [estate] = await routines.estates(uow)
-        assert await routines.due_routines(uow, estate) == [Routine.MORNING_DIGEST]
+        assert await routines.due_routines(uow, estate) == [
+            Routine.MORNING_DIGEST,
+            Routine.PHONE_LIST,
+        ]
     recorder = Recorder()
     async with uows() as uow:
         assert await routines.run_routine(uow, estate, Routine.MORNING_DIGEST)
         await recorder(uow)
         await uow.commit()
     async with uows() as uow:  # a restart: the row says it ran
-        assert await routines.due_routines(uow, estate) == []
+        assert await routines.due_routines(uow, estate) == [Routine.PHONE_LIST]
         assert not await routines.run_routine(uow, estate, Routine.MORNING_DIGEST)
     [(name, ready)] = recorder.said
     assert name == "digest"
@@ -236,6 +239,7 @@ async def test_routines_run_once_a_day_and_missed_ones_are_caught_up(
     clock.advance(timedelta(hours=10))  # 19:00: the bot was down all afternoon
     async with uows() as uow:
         assert await routines.due_routines(uow, estate) == [
+            Routine.PHONE_LIST,
             Routine.AFTERNOON_DIGEST,
             Routine.END_OF_DAY_CHECK,
             Routine.END_OF_DAY_REPORT,
@@ -259,7 +263,10 @@ async def test_a_failed_run_is_rolled_back_and_runs_again(uows: UnitOfWorkFactor
             await broken(uow)
             await uow.commit()
     async with uows() as uow:
-        assert await routines.due_routines(uow, estate) == [Routine.MORNING_DIGEST]
+        assert await routines.due_routines(uow, estate) == [
+            Routine.MORNING_DIGEST,
+            Routine.PHONE_LIST,
+        ]
 
 
 async def test_end_of_day_asks_every_unsigned_job_and_reports_the_answers(

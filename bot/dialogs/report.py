@@ -311,7 +311,11 @@ async def summary(ctx: Context) -> Reply:
     home = place = None
     if kind is OrderKind.PUBLIC_REPAIR:
         place = _place_label(ctx, data["place"])
-    elif data.get("unit_id") and kind in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
+    elif data.get("unit_id") and kind in (
+        OrderKind.IN_HOME_REPAIR,
+        OrderKind.HOUSEKEEPING,
+        OrderKind.COMPLAINT,
+    ):
         unit = await directory.get_unit(ctx.uow, data["unit_id"])
         if unit is not None:
             home = ctx.t.name(f"{unit.building_name} {unit.number}")
@@ -527,11 +531,12 @@ async def _register(ctx: Context) -> None:
 async def _confirmed_text(ctx: Context, order: orders.OrderView) -> str:
     if order.kind in (OrderKind.INQUIRY, OrderKind.PRAISE):
         return ctx.t(REGISTERED_MESSAGE, number=order.number)
-    by = await orders.promised_answer(ctx.uow, order)
-    text = ctx.t(REGISTERED_ORDER, number=order.number, time=ctx.t.short_datetime(by))
+    by = ctx.t.short_datetime(await orders.promised_answer(ctx.uow, order))
     if order.kind is OrderKind.COMPLAINT:
-        text += "\n" + ctx.t(COMPLAINT_PROMISE)
-    return text
+        # No worker is sent for a complaint; the callback follows the resident's choice.
+        promise = COMPLAINT_PHONE if order.wants_phone_callback else COMPLAINT_CHAT
+        return ctx.t(REGISTERED_COMPLAINT, number=order.number, time=by) + "\n" + ctx.t(promise)
+    return ctx.t(REGISTERED_ORDER, number=order.number, time=by)
 
 
 REGISTERED_ORDER = N_(
@@ -542,7 +547,16 @@ REGISTERED_MESSAGE = N_(
     "Thank you. We have registered your message as {number}; the service desk will reply to you "
     "here."
 )
-COMPLAINT_PROMISE = N_("A supervisor will handle your complaint and we will call you back.")
+REGISTERED_COMPLAINT = N_(
+    "Registered. Your complaint number is {number}.\nNext: a supervisor takes it up by {time}. "
+    "You can follow it under My orders."
+)
+COMPLAINT_PHONE = N_(
+    "Once it is handled, we will call you back by phone to hear whether you are satisfied."
+)
+COMPLAINT_CHAT = N_(
+    "Once it is handled, we will ask you here in this chat whether you are satisfied."
+)
 
 
 # --- answers by message ----------------------------------------------------------------------

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from bot.conversation.context import BotConfig
 from bot.conversation.routing import Router
-from bot.dialogs import binding, complete_job, freetext, job_answers, reasons, report
+from bot.dialogs import binding, callback, complete_job, freetext, job_answers, reasons, report
 from bot.handlers import common, desk, fallback, resident, staff
+from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
 from bot.runtime.scheduler import Scheduler
@@ -30,6 +31,7 @@ def routers() -> list[Router]:
         binding.router,
         complete_job.router,
         reasons.router,
+        callback.router,
         desk.router,
         staff.router,
         job_answers.router,
@@ -60,6 +62,7 @@ class Core:
             bot_username=settings.bot_username, default_locale=settings.default_locale
         )
         pipeline = Pipeline(runtime.uow_factory, routers(), config)
+        pipeline.flood = FloodGuard(burst=settings.flood_burst)
         return cls(runtime, pipeline, config)
 
     def attach_sender(self, transport: Transport) -> OutboxSender:

@@ -63,6 +63,10 @@ class Scheduler:
             if counts:
                 log.info("time-limit sweep: %s", counts)
                 self.wake_sender()
+            asked = await routines.callback_sweep(self.uow_factory, self.tell)
+            if asked:
+                log.info("callbacks: %s", asked)
+                self.wake_sender()
 
     async def run_routines_of(self, estate_id: int) -> None:
         """What an estate's cron trigger calls: whatever of its routines is due now."""

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     # Telegram allows about 30 messages a second; stay a little under it.
     send_rate_per_second: float = 25.0
+    # A chat sending more updates than this within ten seconds is slowed (bot/runtime/flood.py).
+    flood_burst: int = 20
     # About one message a second to one private chat, after a short burst; 20 a minute to a group.
     private_chat_burst: int = 3
     private_chat_per_second: float = 1.0

@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.conversation.payloads import Payload
+from core.services.callbacks import Question
 
 
 class JobOp(StrEnum):
@@ -102,3 +103,33 @@ class Rebook(Payload, prefix="rb"):
     order_id: int
     day: date
     slot: SlotChoice
+
+
+@dataclass(frozen=True)
+class CallbackReply(Payload, prefix="cb"):
+    """One answer to a callback's question (bot/dialogs/callback.py): 1/0 for satisfied, 1–5
+    for a score; for the comment 1 writes one, 0 skips it."""
+
+    callback_id: int
+    question: Question
+    value: int
+
+
+@dataclass(frozen=True)
+class CloseComplaint(Payload, prefix="cc"):
+    """The supervisor closes a complaint after its callback."""
+
+    order_id: int
+
+
+class CallOp(StrEnum):
+    ANSWERS = "a"  # the resident answered on the phone: record the questionnaire
+    NO_ANSWER = "n"
+
+
+@dataclass(frozen=True)
+class PhoneCall(Payload, prefix="pc"):
+    """The desk's buttons on a callback of the morning's phone list."""
+
+    callback_id: int
+    op: CallOp

@@ -41,6 +41,7 @@ class OrderFacts:
     priority: Priority | None = None
     phone: str | None = None
     attachments: int = 0
+    phone_callback: bool = False  # staff read that the resident asked for a phone call
 
 
 def fact_lines(t: Translator, facts: OrderFacts) -> list[str]:
@@ -70,6 +71,8 @@ def fact_lines(t: Translator, facts: OrderFacts) -> list[str]:
         lines.append(t("Resident's phone: {phone}", phone=facts.phone))
     if facts.attachments:
         lines.append(t("Attachments: {count}", count=facts.attachments))
+    if facts.phone_callback:
+        lines.append(t("The resident asked to be called back by phone."))
     return lines
 
 
@@ -99,6 +102,7 @@ def facts_of(
         priority=None if for_resident else order.priority,
         phone=phone,
         attachments=len(order.attachments) if for_resident else len(report_photos(order)),
+        phone_callback=order.wants_phone_callback and not for_resident,
     )
 
 

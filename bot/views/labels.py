@@ -70,4 +70,5 @@ ACTION_LABELS = {
     Action.END_OF_DAY_QUESTION: N_("End-of-day check: the worker was asked"),
     Action.END_OF_DAY_ANSWER: N_("End-of-day check: the worker answered"),
     Action.RETURN_TO_DESK: N_("Returned to the service desk"),
+    Action.NO_ANSWER: N_("Callback by phone: no answer"),
 }

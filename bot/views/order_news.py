@@ -100,7 +100,14 @@ DESK_HEADLINES = {
     DeskReason.WORKER_REMOVED: N_(
         "The worker of this order no longer holds the role. Please dispatch again:"
     ),
+    DeskReason.REOPENED: N_(
+        "Reopened: the resident was not satisfied at the callback. Please dispatch to the same "
+        "team again:"
+    ),
 }
+CLOSED_BY_SUPERVISOR = N_(
+    "Your order {number} is closed after our callback. Thank you for your patience and trust."
+)
 
 
 # --- to the desk, the worker, the team ---
@@ -294,6 +301,16 @@ async def _fee_collected(audience: Audience, news: OrderActed, order: OrderView)
     )
 
 
+async def _closed(audience: Audience, news: OrderActed, order: OrderView) -> None:
+    """Closed by a person (a complaint's supervisor, after its callback): the resident hears
+    it; a close by the system follows the resident's own answers, already thanked."""
+    if news.actor_id is None:
+        return
+    await audience.reporters(
+        order, lambda t: Reply(t(CLOSED_BY_SUPERVISOR, number=order.number)), fan_out=False
+    )
+
+
 ACT_NEWS = {
     Action.DISPATCH: _dispatched,
     Action.ACCEPT: _accepted,
@@ -308,6 +325,7 @@ ACT_NEWS = {
     Action.CONFIRM: _confirmed,
     Action.DISPUTE: _disputed,
     Action.COLLECT_FEE: _fee_collected,
+    Action.CLOSE: _closed,
 }
 
 

@@ -21,7 +21,7 @@ from core.i18n import N_
 from core.lifecycle import Action, Party, doer_roles
 from core.models import Estate, Order, OrderAttachment
 from core.news import DeskReason, FeeWaiting, NeedsDispatch, Relayed, TimeAgreed
-from core.services import orders, people
+from core.services import callbacks, orders, people
 from core.services.dispatch import estate_actor, route
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
@@ -203,7 +203,11 @@ async def collect_fee(uow: UnitOfWork, order_id: int, person_id: int | None) -> 
 
 
 async def confirm(uow: UnitOfWork, order_id: int, person_id: int | None) -> OrderView:
-    return await perform(uow, order_id, person_id, Action.CONFIRM)
+    """The resident confirms the completion: the callback's next round is scheduled (asked at
+    once when the estate asks for a rating at confirmation)."""
+    await perform(uow, order_id, person_id, Action.CONFIRM)
+    await callbacks.schedule(uow, order_id)
+    return await orders.get(uow, order_id)
 
 
 async def dispute(uow: UnitOfWork, order_id: int, person_id: int | None, reason: str) -> OrderView:
