@@ -15,7 +15,7 @@ import holidays
 from sqlalchemy import update
 
 from core.models import ChatIdentity
-from core.services import residents
+from core.services import notices, residents
 from core.services.identities import IdentityView
 from core.uow import UnitOfWork
 
@@ -33,7 +33,6 @@ HOLIDAY_LANGUAGES = {
 }
 # "春节（补假）", "Spring Festival (observed)": the greeting names the festival itself.
 _QUALIFIER = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
-REGION_TIMEZONE = "Asia/Shanghai"  # CN, HK, MO and TW all keep UTC+8
 
 
 @cache
@@ -56,7 +55,7 @@ async def holiday_due(uow: UnitOfWork, identity: IdentityView, locale: str) -> s
     Free on every other update: the identity read at the start of the update carries the day of
     the last greeting, so no statement runs until the day changes.
     """
-    today = uow.clock.now().astimezone(ZoneInfo(REGION_TIMEZONE)).date()
+    today = notices.greeting_day(uow.clock.now())
     if identity.greeted_on == today:
         return None
     await uow.session.execute(
