@@ -96,8 +96,13 @@ async def make_notice(uows: UnitOfWorkFactory, **fields) -> int:
     async with uows() as uow:
         estate_id, _ = await estate_parts(uow)
         notice = await notices.create(
-            uow, NewNotice(estate_id=estate_id, kind=fields.pop("kind", NoticeKind.OUTAGE),
-                           text=fields.pop("text", "本周六停水，请提前储水。"), **fields)
+            uow,
+            NewNotice(
+                estate_id=estate_id,
+                kind=fields.pop("kind", NoticeKind.OUTAGE),
+                text=fields.pop("text", "本周六停水，请提前储水。"),
+                **fields,
+            ),
         )
         await uow.commit()
         return notice.id
@@ -133,11 +138,9 @@ async def test_the_audience_is_the_buildings_units_residents_or_staff_chosen(uow
         a1 = await resident(uow, "1栋", "101", "13900000001", "zh_Hans")
         a2 = await resident(uow, "1栋", "102", "13900000011", "zh_Hant")
         b1 = await resident(uow, "2栋", "101", "13900000003")
-        technician = await directory.staff_person(
-            uow, (await estate_parts(uow))[0], "13800000001"
-        )
+        technician = await directory.staff_person(uow, (await estate_parts(uow))[0], "13800000001")
         t1 = await chat_of(uow, technician)
-        estate_id, buildings = await estate_parts(uow)
+        _, buildings = await estate_parts(uow)
         unit_102 = next(
             u.id for u in await directory.list_units(uow, buildings["1栋"]) if u.number == "102"
         )
@@ -184,9 +187,7 @@ async def test_an_audience_outside_the_estate_is_refused(uows):
 
 async def test_batches_resume_after_a_crash_without_skipping_or_repeating(uows):
     async with uows() as uow:
-        chats = [
-            await resident(uow, "3栋", f"{100 + i}", f"1370000{i:04d}") for i in range(23)
-        ]
+        chats = [await resident(uow, "3栋", f"{100 + i}", f"1370000{i:04d}") for i in range(23)]
         blocked = chats[4]
         (await uow.session.get_one(ChatIdentity, blocked)).blocked = True
         await uow.commit()
@@ -273,10 +274,14 @@ async def test_a_resident_sees_the_valid_notices_of_their_homes_and_urgent_ones_
         person = (await uow.session.get_one(ChatIdentity, mine)).person_id
         _, buildings = await estate_parts(uow)
         await uow.commit()
-    for_me = await make_notice(uows, kind=NoticeKind.WORKS, place="1栋电梯",
-                               starts_at=MONDAY_9 + timedelta(days=1),
-                               ends_at=MONDAY_9 + timedelta(days=2),
-                               audience=Audience(buildings=(buildings["1栋"],)))
+    for_me = await make_notice(
+        uows,
+        kind=NoticeKind.WORKS,
+        place="1栋电梯",
+        starts_at=MONDAY_9 + timedelta(days=1),
+        ends_at=MONDAY_9 + timedelta(days=2),
+        audience=Audience(buildings=(buildings["1栋"],)),
+    )
     elsewhere = await make_notice(uows, audience=Audience(buildings=(buildings["2栋"],)))
     staff_only = await make_notice(uows, audience=Audience(Who.STAFF))
     urgent = await make_notice(uows, kind=NoticeKind.URGENT, text="台风预警")

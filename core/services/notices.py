@@ -159,9 +159,7 @@ def _view(row: Notice, timezone: str) -> NoticeView:
     )
 
 
-def both_scripts(
-    text: str, locale: str, region: str, other: str | None = None
-) -> tuple[str, str]:
+def both_scripts(text: str, locale: str, region: str, other: str | None = None) -> tuple[str, str]:
     """(Simplified, Traditional) from a text written in `locale`'s script."""
     text = text.strip()
     if not text:
@@ -377,8 +375,8 @@ async def write_batch(
         return 0
     payloads: dict[str, dict[str, Any]] = {}
     links = []
-    for identity_id, chat_id, locale, language_code in recipients:
-        locale = locale or resolve_locale(language_code, default_locale)
+    for identity_id, chat_id, chosen, language_code in recipients:
+        locale = chosen or resolve_locale(language_code, default_locale)
         if locale not in payloads:
             payloads[locale] = render(view, locale)
         outbox_id = await outbox.enqueue(
@@ -473,7 +471,7 @@ async def progress(uow: UnitOfWork, notice_id: int) -> Progress:
         .where(NoticeRecipient.notice_id == notice_id, NoticeRecipient.outbox_id.is_not(None))
         .group_by(OutboxMessage.status)
     )
-    counts = {status: count for status, count in rows}
+    counts: dict[str | None, int] = dict(rows.tuples().all())
     sent = counts.pop(OutboxStatus.SENT.value, 0) + counts.pop(None, 0)
     pending = counts.pop(OutboxStatus.PENDING.value, 0)
     failed = counts.pop(OutboxStatus.FAILED.value, 0)
@@ -539,7 +537,9 @@ async def for_resident(
     ]
 
 
-async def unseen_urgent(uow: UnitOfWork, identity_id: int, person_id: int | None) -> list[NoticeView]:
+async def unseen_urgent(
+    uow: UnitOfWork, identity_id: int, person_id: int | None
+) -> list[NoticeView]:
     """The urgent notices for the resident's homes this chat has not had yet: neither by the
     broadcast nor shown at a contact."""
     urgent = await for_resident(uow, person_id, (NoticeKind.URGENT,))
@@ -564,9 +564,7 @@ async def mark_seen(uow: UnitOfWork, notice_id: int, identity_id: int) -> None:
     await uow.session.execute(
         insert(NoticeRecipient)
         .values(notice_id=notice_id, identity_id=identity_id, seen_at=now)
-        .on_conflict_do_update(
-            index_elements=["notice_id", "identity_id"], set_={"seen_at": now}
-        )
+        .on_conflict_do_update(index_elements=["notice_id", "identity_id"], set_={"seen_at": now})
     )
 
 
