@@ -471,7 +471,7 @@ async def progress(uow: UnitOfWork, notice_id: int) -> Progress:
         .where(NoticeRecipient.notice_id == notice_id, NoticeRecipient.outbox_id.is_not(None))
         .group_by(OutboxMessage.status)
     )
-    counts: dict[str | None, int] = dict(rows.tuples().all())
+    counts: dict[str | None, int] = {row[0]: row[1] for row in rows}
     sent = counts.pop(OutboxStatus.SENT.value, 0) + counts.pop(None, 0)
     pending = counts.pop(OutboxStatus.PENDING.value, 0)
     failed = counts.pop(OutboxStatus.FAILED.value, 0)
