@@ -57,7 +57,9 @@ class Core:
     def build(cls, runtime: Runtime) -> Core:
         settings = runtime.settings
         config = BotConfig(
-            bot_username=settings.bot_username, default_locale=settings.default_locale
+            bot_username=settings.bot_username,
+            default_locale=settings.default_locale,
+            paid_broadcast=settings.allow_paid_broadcast,
         )
         pipeline = Pipeline(runtime.uow_factory, routers(), config)
         return cls(runtime, pipeline, config)
