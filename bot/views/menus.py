@@ -25,6 +25,7 @@ class MenuItem(StrEnum):
     LANGUAGE = "language"
     BIND = "bind"
     HOMES = "homes"
+    NOTICES = "notices"
     RESUME = "resume"
     MENU = "menu"
     MY_JOBS = "jobs"
@@ -46,7 +47,7 @@ RESIDENT_ITEMS = [
     [(MenuItem.HOUSEKEEPING, N_("Home service")), (MenuItem.INQUIRY, N_("Ask or suggest"))],
     [(MenuItem.PRAISE, N_("Praise")), (MenuItem.MY_ORDERS, N_("My orders"))],
     [(MenuItem.CONTACT, N_("Contact the service centre")), (MenuItem.LANGUAGE, N_("Language"))],
-    [(MenuItem.HOMES, N_("My homes"))],
+    [(MenuItem.NOTICES, N_("Notices")), (MenuItem.HOMES, N_("My homes"))],
 ]
 
 

@@ -4,9 +4,12 @@ its writer, the residents' notice list and the urgent notice shown at the next c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from bot.conversation.replies import Reply
+from bot.conversation.payloads import Payload
+from bot.conversation.replies import Button, Reply
 from core.i18n import N_, Translator
 from core.services.notices import NoticeKind, NoticeView
 
@@ -23,6 +26,23 @@ WHERE = N_("Where: {place}")
 FROM_UNTIL = N_("When: {start} to {end}")
 FROM = N_("When: from {start}")
 VALID_UNTIL = N_("Valid until {time}")
+NO_NOTICES = N_("There are no notices for you at the moment.")
+NOTICES_HEAD = N_("Notices for your home (newest first):")
+GREETINGS_ON = N_("Holiday greetings: on (tap to turn off)")
+GREETINGS_OFF = N_("Holiday greetings: off (tap to turn on)")
+MAX_LISTED = 10
+
+
+class Switch(StrEnum):
+    ON = "on"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class GreetingsSwitch(Payload, prefix="gs"):
+    """The resident's "no greetings" switch, turned to `to`."""
+
+    to: Switch
 
 
 def notice_text(t: Translator, notice: NoticeView, validity: bool = False) -> str:
@@ -46,3 +66,17 @@ def notice_text(t: Translator, notice: NoticeView, validity: bool = False) -> st
 def render(notice: NoticeView, locale: str) -> dict[str, Any]:
     """The outbox payload of a notice for a reader of `locale` (core.services.notices.Render)."""
     return Reply(notice_text(Translator(locale, notice.timezone), notice)).to_payload()
+
+
+def notice_list(t: Translator, found: list[NoticeView], greetings_off: bool) -> Reply:
+    """The residents' "Notices": what concerns their homes and still holds, and the switch for
+    the holiday greetings."""
+    if found:
+        parts = [t(NOTICES_HEAD)]
+        parts += [notice_text(t, notice, validity=True) for notice in found[:MAX_LISTED]]
+        text = "\n\n".join(parts)
+    else:
+        text = t(NO_NOTICES)
+    label = GREETINGS_OFF if greetings_off else GREETINGS_ON
+    switch = GreetingsSwitch(Switch.ON if greetings_off else Switch.OFF)
+    return Reply(text, buttons=[[Button(t(label), switch)]])

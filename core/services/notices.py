@@ -541,7 +541,21 @@ async def unseen_urgent(
     uow: UnitOfWork, identity_id: int, person_id: int | None
 ) -> list[NoticeView]:
     """The urgent notices for the resident's homes this chat has not had yet: neither by the
-    broadcast nor shown at a contact."""
+    broadcast nor shown at a contact. Runs on each resident's update: one small query while no
+    urgent notice holds anywhere."""
+    if person_id is None:
+        return []
+    any_urgent = await uow.session.scalar(
+        select(Notice.id)
+        .where(
+            Notice.kind == NoticeKind.URGENT,
+            Notice.status.in_([str(s) for s in LIVE]),
+            or_(Notice.valid_until.is_(None), Notice.valid_until > uow.clock.now()),
+        )
+        .limit(1)
+    )
+    if any_urgent is None:
+        return []
     urgent = await for_resident(uow, person_id, (NoticeKind.URGENT,))
     if not urgent:
         return []
