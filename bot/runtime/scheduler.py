@@ -23,7 +23,7 @@ from bot.views import notices as notice_views
 from bot.views.tell import tell
 from core import routines
 from core.leadership import Leadership
-from core.services import housekeeping, notices
+from core.services import greetings, housekeeping, notices
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,16 @@ class Scheduler:
             if counts:
                 log.info("time-limit sweep: %s", counts)
                 self.wake_sender()
+            await self.start_greetings()
             await self.send_notices()
+
+    async def start_greetings(self) -> list[int]:
+        """A festival's first day, at the estate's greeting hour: its greeting notice, once a
+        day per estate (written out by send_notices)."""
+        started = await greetings.start_greetings(self.uow_factory)
+        if started:
+            log.info("holiday greetings started: notices %s", started)
+        return started
 
     async def send_notices(self) -> int:
         """Writes out the notices whose time came, and those a restart left half-written,
