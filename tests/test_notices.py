@@ -5,8 +5,9 @@ cancelling, what a resident sees, and holiday greeting dates from the `holidays`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +17,8 @@ from core.crypto import Cipher, new_key
 from core.db import session_factory
 from core.enums import OutboxStatus, Relation
 from core.errors import ForbiddenTransition, NotFound
-from core.models import Base, ChatIdentity, NoticeRecipient, OutboxMessage
-from core.services import directory, greetings, importer, notices, outbox
+from core.models import Base, ChatIdentity, Estate, NoticeRecipient, OutboxMessage
+from core.services import directory, greetings, identities, importer, notices, outbox
 from core.services.notices import Audience, NewNotice, NoticeKind, NoticeStatus, Who
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -326,3 +327,68 @@ def test_festival_dates_of_2027_come_from_the_library(region, day, hans, hant):
         assert greetings.holiday_name(region, "zh_Hans", day) == hans
     assert greetings.holiday_name(region, "zh_Hant", day) == hant
     assert greetings.holiday_name(region, "zh_Hant", day - timedelta(days=30)) is None
+
+
+@pytest.mark.parametrize(
+    ("region", "local_day", "hans", "hant"),
+    [
+        ("CN", date(2027, 2, 6), "春节快乐！海景苑", "春節快樂！海景苑"),
+        ("HK", date(2027, 7, 1), "香港特别行政区成立纪念日", "香港特別行政區成立紀念日"),
+        ("TW", date(2027, 10, 10), "国庆快乐！海景苑", "國慶快樂！海景苑"),
+    ],
+)
+async def test_the_greeting_goes_out_on_the_festivals_first_day_at_the_estates_hour(
+    uows, region, local_day, hans, hant
+):
+    async with uows() as uow:
+        estate = await directory.create_estate(uow, "HJ", "海景苑", region=region)
+        building = await directory.create_building(uow, estate.id, "A座")
+        unit = await directory.create_unit(uow, building.id, "1A")
+        chats = []
+        for n, locale in enumerate(["zh_Hans", "zh_Hant", "zh_Hans"]):
+            enrolled = await directory.ensure_resident(
+                uow, unit.id, None, f"1350000{n:04d}", Relation.OWNER
+            )
+            chats.append(await chat_of(uow, enrolled.person_id, locale))
+        await notices.set_greetings_off(uow, chats[2], True)
+        await uow.commit()
+    tz = ZoneInfo(estate.timezone)
+    # The day before, and the day itself before nine: nothing.
+    uows.clock.set(datetime.combine(local_day - timedelta(days=1), time(10), tz))
+    assert await greetings.start_greetings(uows) == []
+    uows.clock.set(datetime.combine(local_day, time(8, 59), tz))
+    assert await greetings.start_greetings(uows) == []
+    uows.clock.set(datetime.combine(local_day, time(9, 0), tz))
+    started = await greetings.start_greetings(uows)
+    assert await greetings.start_greetings(uows) == []  # once a day
+    await notices.advance(uows, render)
+    async with uows() as uow:
+        [notice] = [
+            n for n in [await notices.get(uow, i) for i in started] if n.estate_id == estate.id
+        ]
+        assert notice.kind is NoticeKind.GREETING and notice.status is NoticeStatus.SENT
+        assert hans in notice.text_hans and hant in notice.text_hant
+        rows = (await uow.session.execute(select(OutboxMessage.identity_id))).scalars().all()
+        assert sorted(rows) == sorted(chats[:2])  # the one who turned greetings off: nothing
+        # The first reply of the day does not greet them again.
+        identity = await identities.get(uow, chats[0])
+        assert identity.greeted_on == local_day
+        assert await greetings.holiday_due(uow, identity, "zh_Hans") is None
+    # The next day of the Spring Festival is not a first day.
+    uows.clock.set(datetime.combine(local_day + timedelta(days=1), time(9, 0), tz))
+    assert await greetings.start_greetings(uows) == []
+
+
+async def test_an_estates_own_greeting_text_and_hour(uows):
+    async with uows() as uow:
+        estate = await uow.session.get_one(Estate, (await estate_parts(uow))[0])
+        own = {"mid_autumn": {"zh_Hant": "中秋節快樂，月餅在會所領取。"}}
+        estate.settings = {"greetings": {"time": "07:30", "texts": own}}
+        await resident(uow, "1栋", "101", "13900000001")
+        await uow.commit()
+    uows.clock.set(datetime(2027, 9, 14, 23, 30, tzinfo=UTC))  # 07:30 on the 15th in Shanghai
+    [notice_id] = await greetings.start_greetings(uows)
+    async with uows() as uow:
+        notice = await notices.get(uow, notice_id)
+    assert notice.text_hant == "中秋節快樂，月餅在會所領取。"
+    assert notice.text_hans == "中秋节快乐，月饼在会所领取。"
