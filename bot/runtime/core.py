@@ -9,7 +9,15 @@ from datetime import timedelta
 
 from bot.conversation.context import BotConfig
 from bot.conversation.routing import Router
-from bot.dialogs import binding, complete_job, freetext, job_answers, reasons, report
+from bot.dialogs import (
+    binding,
+    complete_job,
+    freetext,
+    job_answers,
+    notice_new,
+    reasons,
+    report,
+)
 from bot.handlers import common, desk, fallback, resident, staff
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
@@ -30,6 +38,7 @@ def routers() -> list[Router]:
         binding.router,
         complete_job.router,
         reasons.router,
+        notice_new.router,
         desk.router,
         staff.router,
         job_answers.router,

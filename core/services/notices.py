@@ -27,8 +27,8 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.enums import STAFF_ROLES, BindingStatus, OutboxStatus
-from core.errors import ForbiddenTransition, InvalidInput, NotFound
+from core.enums import STAFF_ROLES, BindingStatus, OutboxStatus, Role
+from core.errors import ForbiddenTransition, InvalidInput, NotFound, PermissionDenied
 from core.i18n import LOCALES, N_, convert, resolve_locale
 from core.models import (
     Building,
@@ -41,7 +41,7 @@ from core.models import (
     Unit,
     UnitBinding,
 )
-from core.services import outbox
+from core.services import outbox, people
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 BATCH = 500
@@ -170,6 +170,36 @@ def both_scripts(text: str, locale: str, region: str, other: str | None = None) 
     if locale == "zh_Hant":
         return made or convert(text, "zh_Hans", region), text
     return text, made or convert(text, "zh_Hant", region)
+
+
+# Who may write, send and cancel an estate's notices in chat (the command line is the operator's).
+SENDING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+
+
+async def estates_of_sender(uow: UnitOfWork, person_id: int | None) -> list[int]:
+    """The estates whose notices this person may send, now."""
+    if person_id is None:
+        return []
+    posts = await people.staff_posts(uow, person_id)
+    return sorted({post.estate_id for post in posts if post.role in SENDING_ROLES})
+
+
+async def require_sender(uow: UnitOfWork, person_id: int | None, estate_id: int) -> None:
+    if estate_id not in await estates_of_sender(uow, person_id):
+        raise PermissionDenied()
+
+
+async def send_by(uow: UnitOfWork, notice_id: int, person_id: int | None) -> NoticeView:
+    """A manager's "send now" in chat: checked against the notice's estate at every press."""
+    notice = await get(uow, notice_id)
+    await require_sender(uow, person_id, notice.estate_id)
+    return await schedule(uow, notice_id)
+
+
+async def cancel_by(uow: UnitOfWork, notice_id: int, person_id: int | None) -> int:
+    notice = await get(uow, notice_id)
+    await require_sender(uow, person_id, notice.estate_id)
+    return await cancel(uow, notice_id)
 
 
 async def _estate(uow: UnitOfWork, estate_id: int) -> Estate:
