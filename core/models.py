@@ -419,6 +419,8 @@ class Notice(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # The day-before reminder of planned works is a notice of its own pointing at the works.
+    reminder_of: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), unique=True)
 
 
 class NoticeRecipient(Base):

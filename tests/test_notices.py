@@ -392,3 +392,41 @@ async def test_an_estates_own_greeting_text_and_hour(uows):
         notice = await notices.get(uow, notice_id)
     assert notice.text_hant == "中秋節快樂，月餅在會所領取。"
     assert notice.text_hans == "中秋节快乐，月饼在会所领取。"
+
+
+async def test_planned_works_are_reminded_the_day_before_once(uows):
+    async with uows() as uow:
+        chat = await resident(uow, "1栋", "101", "13900000001")
+        await uow.commit()
+    starts = MONDAY_9 + timedelta(days=3)
+    early = await make_notice(
+        uows,
+        kind=NoticeKind.WORKS,
+        place="1栋电梯",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=8),
+    )
+    late = await make_notice(
+        uows, kind=NoticeKind.WORKS, place="2栋水泵", starts_at=MONDAY_9 + timedelta(hours=20)
+    )
+    async with uows() as uow:
+        await notices.schedule(uow, early)
+        await notices.schedule(uow, late)
+        await uow.commit()
+    assert await notices.advance(uows, render) == 2
+    uows.clock.advance(timedelta(days=1, hours=23))  # a day and an hour before the works
+    assert await notices.advance(uows, render) == 0
+    uows.clock.advance(timedelta(hours=1))
+    assert await notices.advance(uows, render) == 1
+    assert await notices.advance(uows, render) == 0
+    async with uows() as uow:
+        rows = list(
+            await uow.session.scalars(select(OutboxMessage.identity_id).order_by(OutboxMessage.id))
+        )
+        assert rows == [chat, chat, chat]
+        person = (await uow.session.get_one(ChatIdentity, chat)).person_id
+        listed = await notices.for_resident(uow, person)
+        assert [n.id for n in listed] == [late, early]  # the reminder is not listed again
+        every = await notices.list_for_estate(uow, listed[0].estate_id)
+        [reminder] = [n for n in every if n.reminder]
+        assert reminder.starts_at == starts and reminder.status is NoticeStatus.SENT

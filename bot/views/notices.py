@@ -22,6 +22,7 @@ KIND_LABELS = {
     NoticeKind.URGENT: N_("Urgent notice"),
 }
 HEADLINE = N_("[{kind}]")
+REMINDER = N_("[Reminder: {kind} tomorrow]")
 WHERE = N_("Where: {place}")
 FROM_UNTIL = N_("When: {start} to {end}")
 FROM = N_("When: from {start}")
@@ -49,7 +50,8 @@ def notice_text(t: Translator, notice: NoticeView, validity: bool = False) -> st
     """The notice in `t`'s script (a greeting is its text alone)."""
     if notice.kind is NoticeKind.GREETING:
         return notice.text(t.locale)
-    lines = [t(HEADLINE, kind=t(KIND_LABELS[notice.kind])), notice.text(t.locale)]
+    headline = REMINDER if notice.reminder else HEADLINE
+    lines = [t(headline, kind=t(KIND_LABELS[notice.kind])), notice.text(t.locale)]
     if notice.place:
         lines.append(t(WHERE, place=t.name(notice.place)))
     if notice.starts_at is not None:

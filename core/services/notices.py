@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from core.enums import STAFF_ROLES, BindingStatus, OutboxStatus, Role
 from core.errors import ForbiddenTransition, InvalidInput, NotFound, PermissionDenied
@@ -122,6 +123,7 @@ class NoticeView:
     scheduled_at: datetime | None
     created_at: datetime
     timezone: str
+    reminder: bool = False  # the day-before reminder of planned works
 
     def text(self, locale: str) -> str:
         return self.text_hant if locale == "zh_Hant" else self.text_hans
@@ -156,6 +158,7 @@ def _view(row: Notice, timezone: str) -> NoticeView:
         scheduled_at=row.scheduled_at,
         created_at=row.created_at,
         timezone=timezone,
+        reminder=row.reminder_of is not None,
     )
 
 
@@ -445,9 +448,57 @@ async def _mark_greeted(uow: UnitOfWork, identity_ids: list[int], day: date) -> 
     )
 
 
-async def due(uow: UnitOfWork) -> list[int]:
-    """Scheduled notices whose time came (now sending) and those still sending."""
+REMIND_BEFORE = timedelta(days=1)
+
+
+async def remind_works(uow: UnitOfWork) -> list[int]:
+    """Planned works start within a day: their reminder, once, to the same audience (those who
+    would still be reached now). Returns the reminders started."""
     now = uow.clock.now()
+    reminder = aliased(Notice)
+    works = await uow.session.scalars(
+        select(Notice).where(
+            Notice.kind == NoticeKind.WORKS,
+            Notice.status == NoticeStatus.SENT,
+            Notice.reminder_of.is_(None),
+            Notice.starts_at > now,
+            Notice.starts_at <= now + REMIND_BEFORE,
+            ~exists(select(1).where(reminder.reminder_of == Notice.id)),
+        )
+    )
+    started = []
+    for row in list(works):
+        if row.started_at is None or row.starts_at - row.started_at < REMIND_BEFORE:
+            continue  # sent less than a day before the start: it was its own reminder
+        copy = Notice(
+            estate_id=row.estate_id,
+            kind=row.kind,
+            status=NoticeStatus.SENDING,
+            text_hans=row.text_hans,
+            text_hant=row.text_hant,
+            place=row.place,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            audience=row.audience,
+            valid_until=row.valid_until,
+            scheduled_at=now,
+            created_by=row.created_by,
+            created_at=now,
+            started_at=now,
+            cursor=0,
+            reminder_of=row.id,
+        )
+        uow.add(copy)
+        await uow.flush()
+        started.append(copy.id)
+    return started
+
+
+async def due(uow: UnitOfWork) -> list[int]:
+    """Scheduled notices whose time came (now sending), works reminders due, and those still
+    sending."""
+    now = uow.clock.now()
+    await remind_works(uow)
     await uow.session.execute(
         update(Notice)
         .where(Notice.status == NoticeStatus.SCHEDULED, Notice.scheduled_at <= now)
@@ -554,6 +605,7 @@ async def for_resident(
             Notice.estate_id.in_({home[0] for home in homes}),
             Notice.status.in_([str(s) for s in LIVE]),
             Notice.kind != NoticeKind.GREETING,
+            Notice.reminder_of.is_(None),
             or_(Notice.valid_until.is_(None), Notice.valid_until > now),
         )
         .order_by(Notice.id.desc())

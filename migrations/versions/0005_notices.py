@@ -39,6 +39,11 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cursor", sa.Integer(), nullable=False),
+        sa.Column("reminder_of", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["reminder_of"], ["notices.id"], name=op.f("fk_notices_reminder_of_notices")
+        ),
+        sa.UniqueConstraint("reminder_of", name=op.f("uq_notices_reminder_of")),
         sa.ForeignKeyConstraint(
             ["created_by"], ["people.id"], name=op.f("fk_notices_created_by_people")
         ),
