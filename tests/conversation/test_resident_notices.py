@@ -4,7 +4,7 @@ urgent notice not yet seen comes first at the next contact, once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from resident_steps import drain, edit_by, tap
 from sqlalchemy import select
@@ -96,3 +96,28 @@ async def test_an_urgent_notice_comes_first_at_the_next_contact_once(world: Worl
     async with world.uow as uow:
         progress = await notices.progress(uow, notice_id)
     assert progress.recipients == 0  # shown at the contact, not sent twice
+
+
+async def test_the_spring_festival_greeting_broadcast_and_the_first_reply(world: World) -> None:
+    greeted = await world.resident("周", "zh-hant", "1栋", "101")
+    opted_out = await world.resident("吴", "zh-hans", "2栋", "101")
+    await opted_out.send_command("menu")
+    listed = await tap(opted_out, await opted_out.next_message(), "公告")
+    switch = listed.buttons[0][0]["callback_data"]
+    await edit_by(opted_out, listed.message_id, opted_out.press(listed.message_id, switch))
+    await drain(opted_out)
+
+    world.clock.set(datetime(2027, 2, 6, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai, 正月初一
+    assert world.core.scheduler is not None
+    assert len(await world.core.scheduler.start_greetings()) == 1
+    assert await world.core.scheduler.start_greetings() == []
+    assert await world.core.scheduler.send_notices() == 1
+    got = await greeted.next_message()
+    assert got.body == "春節快樂！碧溪花園祝您和家人新春愉快、闔家幸福。"
+    assert await drain(opted_out) == []
+
+    # The first reply of the day greets only the one the broadcast did not.
+    await greeted.send_command("menu")
+    assert "春節" not in (await greeted.next_message()).body
+    await opted_out.send_command("menu")
+    assert "春节" in (await opted_out.next_message()).body
