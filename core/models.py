@@ -421,6 +421,9 @@ class Notice(Base):
     cursor: Mapped[int] = mapped_column(Integer, default=0)
     # The day-before reminder of planned works is a notice of its own pointing at the works.
     reminder_of: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), unique=True)
+    # Sent from chat: the sender's message edited with the progress, {"chat_id", "message_id",
+    # "identity_id", "last": [sent, pending, failed, blocked], "done": bool}.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class NoticeRecipient(Base):

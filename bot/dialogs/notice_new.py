@@ -99,7 +99,10 @@ async def on_menu(ctx: Context, payload: Menu) -> bool:
 @router.button(NoticeStep)
 async def on_step(ctx: Context, payload: NoticeStep) -> None:
     if payload.op is NoticeOp.SEND:
-        notice = await notices.send_by(ctx.uow, payload.value, ctx.person_id)
+        report_to = None
+        if ctx.inbound.message_id is not None:
+            report_to = (ctx.inbound.chat_id, ctx.inbound.message_id, ctx.identity.id)
+        notice = await notices.send_by(ctx.uow, payload.value, ctx.person_id, report_to)
         await ctx.edit(ctx.t(SENDING, id=notice.id))
         return
     if payload.op is NoticeOp.CANCEL:

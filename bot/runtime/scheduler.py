@@ -87,6 +87,11 @@ class Scheduler:
         )
         if written:
             log.info("notices: %s message(s) queued", written)
+        async with self.uow_factory() as uow:
+            if await notices.report_progress(uow):
+                await self.tell(uow)
+                await uow.commit()
+                self.wake_sender()
         return written
 
     async def run_routines_of(self, estate_id: int) -> None:

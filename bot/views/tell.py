@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.conversation.context import BotConfig
-from bot.views import binding_news, order_news, routine_news
+from bot.views import binding_news, notice_news, order_news, routine_news
 from bot.views.audience import Audience
 from core import news
 from core.uow import UnitOfWork
@@ -34,6 +34,7 @@ RENDERERS: dict[type[news.News], Callable[[Audience, Any], Awaitable[None]]] = {
     news.EndOfDayReport: routine_news.end_of_day_report,
     news.BindingRequested: binding_news.binding_requested,
     news.BindingDecided: binding_news.binding_decided,
+    news.NoticeProgress: notice_news.notice_progress,
 }
 
 

@@ -42,6 +42,7 @@ from core.models import (
     Unit,
     UnitBinding,
 )
+from core.news import NoticeProgress
 from core.services import outbox, people
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -192,11 +193,68 @@ async def require_sender(uow: UnitOfWork, person_id: int | None, estate_id: int)
         raise PermissionDenied()
 
 
-async def send_by(uow: UnitOfWork, notice_id: int, person_id: int | None) -> NoticeView:
-    """A manager's "send now" in chat: checked against the notice's estate at every press."""
+async def send_by(
+    uow: UnitOfWork,
+    notice_id: int,
+    person_id: int | None,
+    report_to: tuple[int, int, int | None] | None = None,
+) -> NoticeView:
+    """A manager's "send now" in chat: checked against the notice's estate at every press.
+    `report_to` (chat, message, identity): the message to edit with the progress."""
     notice = await get(uow, notice_id)
     await require_sender(uow, person_id, notice.estate_id)
-    return await schedule(uow, notice_id)
+    sending = await schedule(uow, notice_id)
+    if report_to is not None:
+        row = await uow.session.get_one(Notice, notice_id)
+        chat_id, message_id, identity_id = report_to
+        row.report = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "identity_id": identity_id,
+            "last": None,
+            "done": False,
+        }
+    return sending
+
+
+async def report_progress(uow: UnitOfWork) -> int:
+    """Announces the progress of each notice sent from chat whose counts changed since it was
+    last told (NoticeProgress), the last time once it is written out and nothing is pending.
+    Returns how many were announced; the caller tells and commits."""
+    rows = await uow.session.scalars(
+        select(Notice).where(
+            Notice.report.is_not(None),
+            Notice.status.in_([str(s) for s in (*LIVE, NoticeStatus.CANCELLED)]),
+        )
+    )
+    told = 0
+    for row in list(rows):
+        report = dict(row.report or {})
+        if not report or report.get("done"):
+            continue
+        counts = await progress(uow, row.id)
+        last = [counts.sent, counts.pending, counts.failed, counts.blocked]
+        final = row.status != NoticeStatus.SENDING and counts.pending == 0
+        if last == report.get("last") and not final:
+            continue
+        report.update(last=last, done=final)
+        row.report = report
+        uow.announce(
+            NoticeProgress(
+                notice_id=row.id,
+                chat_id=int(report["chat_id"]),
+                message_id=int(report["message_id"]),
+                identity_id=report.get("identity_id"),
+                recipients=counts.recipients,
+                sent=counts.sent,
+                pending=counts.pending,
+                failed=counts.failed,
+                blocked=counts.blocked,
+                final=final,
+            )
+        )
+        told += 1
+    return told
 
 
 async def cancel_by(uow: UnitOfWork, notice_id: int, person_id: int | None) -> int:

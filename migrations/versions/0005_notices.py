@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cursor", sa.Integer(), nullable=False),
         sa.Column("reminder_of", sa.Integer(), nullable=True),
+        sa.Column("report", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["reminder_of"], ["notices.id"], name=op.f("fk_notices_reminder_of_notices")
         ),

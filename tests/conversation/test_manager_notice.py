@@ -4,6 +4,8 @@ from someone who is not a manager is refused."""
 
 from __future__ import annotations
 
+import asyncio
+
 from resident_steps import button, drain, edit_by, forge_press, tap
 
 from core.services import notices
@@ -49,10 +51,20 @@ async def test_a_manager_writes_previews_and_sends_a_works_notice(world: World) 
     )
     assert "正在发送" in sent.body
     assert world.core.scheduler is not None
-    assert await world.core.scheduler.send_notices() == 1
+    scheduler = world.core.scheduler
+    progress = await edit_by(manager, preview.message_id, scheduler.send_notices())
+    assert "已送达0，待发送1" in progress.body
     got = await reader.next_message()
     assert got.body.startswith("【施工通知】\n更換電梯鋼絲繩，請走樓梯。\n地點：1棟電梯")
     assert await drain(other) == []
+    # Once delivered, the sender's message shows the final report.
+    for _ in range(50):
+        async with world.uow as uow:
+            if (await notices.progress(uow, 1)).sent == 1:
+                break
+        await asyncio.sleep(0.05)
+    final = await edit_by(manager, preview.message_id, scheduler.send_notices())
+    assert "通知1发送完毕：共1人，已送达1，失败0，已屏蔽机器人0" in final.body
 
 
 async def test_a_draft_cancelled_and_a_forged_send_refused(world: World) -> None:
