@@ -136,6 +136,24 @@ def in_script(text: str, locale: str) -> str:
     return _to_traditional().convert(text) if locale == "zh_Hant" else text
 
 
+# OpenCC's conversions per region: Hong Kong and Macau phrasing, Taiwan's, or plain Traditional.
+_TO_HANT = {"HK": "s2hk", "MO": "s2hk", "TW": "s2tw"}
+_TO_HANS = {"HK": "hk2s", "MO": "hk2s", "TW": "tw2s"}
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def convert(text: str, to_locale: str, region: str = "CN") -> str:
+    """Text written in one script, in the other, with the region's phrasing where OpenCC has it
+    (s2hk / s2tw; hk2s / tw2s back); the mainland's plain s2t / t2s otherwise."""
+    if to_locale == "zh_Hant":
+        return _converter(_TO_HANT.get(region, "s2t")).convert(text)
+    return _converter(_TO_HANS.get(region, "t2s")).convert(text)
+
+
 def pick_name(locale: str, hans: str, hant: str) -> str:
     """Names stored as estate data carry both scripts."""
     return hant if locale == "zh_Hant" else hans

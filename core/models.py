@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -161,6 +162,8 @@ class ChatIdentity(Base):
     last_seen_at: Mapped[datetime]
     # The estate-local day this person was last greeted for a holiday: one greeting a day.
     greeted_on: Mapped[date | None] = mapped_column(Date)
+    # The resident's "no greetings" switch: no holiday greeting broadcasts to this chat.
+    greetings_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class UnitBinding(Base):
@@ -420,3 +423,50 @@ class Callback(Base):
     by_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     answered_at: Mapped[datetime | None]
+
+
+class Notice(Base):
+    """A notice to many (core.services.notices): written once in one script, the other made by
+    OpenCC; no personal data. Sent in batches of recipients, `cursor` the last chat identity
+    written (the batch and the cursor commit together, so a restart neither skips nor repeats)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_status_scheduled_at", "status", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    text_hans: Mapped[str] = mapped_column(Text)
+    text_hant: Mapped[str] = mapped_column(Text)
+    # Planned works: where, from when to when.
+    place: Mapped[str | None] = mapped_column(String(200))
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    # {"who": "residents" | "staff" | "both", "buildings": [ids], "units": [ids]}
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    valid_until: Mapped[datetime | None]
+    scheduled_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # The day-before reminder of planned works is a notice of its own pointing at the works.
+    reminder_of: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), unique=True)
+    # Sent from chat: the sender's message edited with the progress, {"chat_id", "message_id",
+    # "identity_id", "last": [sent, pending, failed, blocked], "done": bool}.
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class NoticeRecipient(Base):
+    """One chat a notice reached: by the broadcast (`outbox_id`, whose status is the progress),
+    or shown at the resident's next contact or in their notice list (`seen_at`)."""
+
+    __tablename__ = "notice_recipients"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), primary_key=True)
+    # No foreign key: finished outbox rows are deleted after a retention.
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    seen_at: Mapped[datetime | None]

@@ -184,3 +184,20 @@ class PhoneList(News):
 
     estate_id: int
     callback_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class NoticeProgress(News):
+    """How far a notice sent from chat has gone: its sender's message shows it, edited in place;
+    `final` once nothing is left pending."""
+
+    notice_id: int
+    chat_id: int
+    message_id: int
+    identity_id: int | None
+    recipients: int
+    sent: int
+    pending: int
+    failed: int
+    blocked: int
+    final: bool

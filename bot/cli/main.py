@@ -106,6 +106,8 @@ def demo(
 
 def main() -> None:
     from bot.cli.admin import mount
+    from bot.cli.notices import notice_app
 
     mount(app)
+    app.add_typer(notice_app, name="notice")
     app()

@@ -24,6 +24,7 @@ class BotConfig:
     bot_username: str = "guanjia_bot"
     default_locale: str = "zh_Hans"
     default_timezone: str = "Asia/Shanghai"
+    paid_broadcast: bool = False  # notices to many as Telegram's paid broadcasts
 
 
 def translator_for(identity: IdentityView, config: BotConfig) -> Translator:

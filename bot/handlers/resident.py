@@ -10,14 +10,17 @@ from bot.conversation.events import MEDIA_KINDS, Kind
 from bot.conversation.payloads import Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
+from bot.views import notices as notice_views
 from bot.views.cards import fact_lines, facts_of
 from bot.views.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
 from bot.views.menus import Menu, MenuItem, main_menu
+from bot.views.notices import GreetingsSwitch, Switch
 from core.enums import OrderStatus, Role
 from core.errors import NotFound
 from core.i18n import N_
 from core.lifecycle import Action
-from core.services import orders
+from core.services import notices, orders
+from core.services.notices import NoticeKind
 from core.services.orders import Attachment, OrderView
 
 router = Router("resident", roles=[Role.RESIDENT])
@@ -48,10 +51,29 @@ async def orders_command(ctx: Context) -> None:
 
 @router.button(Menu)
 async def menu_item(ctx: Context, payload: Menu) -> bool:
+    if payload.item is MenuItem.NOTICES:
+        await ctx.reply(await my_notices(ctx))
+        return True
     if payload.item is not MenuItem.MY_ORDERS:
         return False
     await ctx.reply(await my_orders(ctx))
     return True
+
+
+async def my_notices(ctx: Context) -> Reply:
+    """The notices for the resident's homes that still hold; the urgent ones count as seen."""
+    found = await notices.for_resident(ctx.uow, ctx.person_id)
+    for notice in found[: notice_views.MAX_LISTED]:
+        if notice.kind is NoticeKind.URGENT:
+            await notices.mark_seen(ctx.uow, notice.id, ctx.identity.id)
+    off = await notices.greetings_off(ctx.uow, ctx.identity.id)
+    return notice_views.notice_list(ctx.t, found, off)
+
+
+@router.button(GreetingsSwitch)
+async def on_greetings_switch(ctx: Context, payload: GreetingsSwitch) -> None:
+    await notices.set_greetings_off(ctx.uow, ctx.identity.id, payload.to is Switch.OFF)
+    await ctx.edit(await my_notices(ctx))
 
 
 async def my_orders(ctx: Context) -> Reply:

@@ -9,7 +9,16 @@ from datetime import timedelta
 
 from bot.conversation.context import BotConfig
 from bot.conversation.routing import Router
-from bot.dialogs import binding, callback, complete_job, freetext, job_answers, reasons, report
+from bot.dialogs import (
+    binding,
+    callback,
+    complete_job,
+    freetext,
+    job_answers,
+    notice_new,
+    reasons,
+    report,
+)
 from bot.handlers import common, desk, fallback, resident, staff
 from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
@@ -32,6 +41,7 @@ def routers() -> list[Router]:
         complete_job.router,
         reasons.router,
         callback.router,
+        notice_new.router,
         desk.router,
         staff.router,
         job_answers.router,
@@ -59,7 +69,9 @@ class Core:
     def build(cls, runtime: Runtime) -> Core:
         settings = runtime.settings
         config = BotConfig(
-            bot_username=settings.bot_username, default_locale=settings.default_locale
+            bot_username=settings.bot_username,
+            default_locale=settings.default_locale,
+            paid_broadcast=settings.allow_paid_broadcast,
         )
         pipeline = Pipeline(runtime.uow_factory, routers(), config)
         pipeline.flood = FloodGuard(burst=settings.flood_burst)

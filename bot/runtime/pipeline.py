@@ -21,6 +21,7 @@ from bot.conversation.events import Inbound, Kind
 from bot.conversation.payloads import STALE_BUTTON, InvalidPayload, Payload
 from bot.conversation.routing import Router
 from bot.runtime.flood import FloodGuard, Verdict
+from bot.views import notices as notice_views
 from bot.views.labels import STATUS_LABELS
 from bot.views.tell import tell
 from core.clock import Clock
@@ -28,7 +29,15 @@ from core.db import is_disconnect
 from core.enums import OrderStatus, Role
 from core.errors import DomainError
 from core.i18n import N_
-from core.services import arrival, conversations, greetings, identities, outbox, updates
+from core.services import (
+    arrival,
+    conversations,
+    greetings,
+    identities,
+    notices,
+    outbox,
+    updates,
+)
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -135,7 +144,20 @@ class Pipeline:
             holiday = await greetings.holiday_due(uow, identity, ctx.t.locale)
             if holiday is not None:
                 ctx.prefaces.append(ctx.t(HOLIDAY_GREETING, holiday=holiday))
+            await self._urgent_notices(ctx)
         return ctx
+
+    async def _urgent_notices(self, ctx: Context) -> None:
+        """An urgent notice this resident's chat has not had yet comes before the answer, once
+        (seed 001 一.12: important notices when they get in touch)."""
+        for notice in await notices.unseen_urgent(ctx.uow, ctx.identity.id, ctx.person_id):
+            await notices.mark_seen(ctx.uow, notice.id, ctx.identity.id)
+            await outbox.enqueue(
+                ctx.uow,
+                ctx.inbound.chat_id,
+                notice_views.render(notice, ctx.t.locale),
+                identity_id=ctx.identity.id,
+            )
 
     def decode_payload(self, ctx: Context) -> Payload | None:
         if ctx.inbound.kind is not Kind.BUTTON:

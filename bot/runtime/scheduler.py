@@ -19,10 +19,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.conversation.context import BotConfig
+from bot.views import notices as notice_views
 from bot.views.tell import tell
 from core import routines
 from core.leadership import Leadership
-from core.services import housekeeping
+from core.services import greetings, housekeeping, notices
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,35 @@ class Scheduler:
             if asked:
                 log.info("callbacks: %s", asked)
                 self.wake_sender()
+            await self.start_greetings()
+            await self.send_notices()
+
+    async def start_greetings(self) -> list[int]:
+        """A festival's first day, at the estate's greeting hour: its greeting notice, once a
+        day per estate (written out by send_notices)."""
+        started = await greetings.start_greetings(self.uow_factory)
+        if started:
+            log.info("holiday greetings started: notices %s", started)
+        return started
+
+    async def send_notices(self) -> int:
+        """Writes out the notices whose time came, and those a restart left half-written,
+        batch by batch, waking the sender after each."""
+        written = await notices.advance(
+            self.uow_factory,
+            notice_views.render,
+            self.config.default_locale,
+            paid_broadcast=self.config.paid_broadcast,
+            after_batch=self.wake_sender,
+        )
+        if written:
+            log.info("notices: %s message(s) queued", written)
+        async with self.uow_factory() as uow:
+            if await notices.report_progress(uow):
+                await self.tell(uow)
+                await uow.commit()
+                self.wake_sender()
+        return written
 
     async def run_routines_of(self, estate_id: int) -> None:
         """What an estate's cron trigger calls: whatever of its routines is due now."""

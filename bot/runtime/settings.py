@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     private_chat_burst: int = 3
     private_chat_per_second: float = 1.0
     group_per_minute: int = 20
+    # Notices and greetings to many sent with Telegram's paid broadcasts (allow_paid_broadcast:
+    # up to 1000 messages a second, paid in Stars by the bot's owner).
+    allow_paid_broadcast: bool = False
     # Days a finished outgoing message (sealed, but it may carry a phone number or a name) is
     # kept before the hourly housekeeping deletes it; 0: at the next housekeeping.
     outbox_retention_days: int = Field(default=7, ge=0)

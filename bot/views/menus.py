@@ -25,6 +25,8 @@ class MenuItem(StrEnum):
     LANGUAGE = "language"
     BIND = "bind"
     HOMES = "homes"
+    NOTICES = "notices"
+    NEW_NOTICE = "notice"
     RESUME = "resume"
     MENU = "menu"
     MY_JOBS = "jobs"
@@ -41,12 +43,13 @@ class ChooseLanguage(Payload, prefix="lang"):
     locale: str
 
 
+NOTICE_ROLES = frozenset({Role.MANAGER, Role.ADMIN})  # core.services.notices.SENDING_ROLES
 RESIDENT_ITEMS = [
     [(MenuItem.REPAIR, N_("Report a repair")), (MenuItem.COMPLAINT, N_("File a complaint"))],
     [(MenuItem.HOUSEKEEPING, N_("Home service")), (MenuItem.INQUIRY, N_("Ask or suggest"))],
     [(MenuItem.PRAISE, N_("Praise")), (MenuItem.MY_ORDERS, N_("My orders"))],
     [(MenuItem.CONTACT, N_("Contact the service centre")), (MenuItem.LANGUAGE, N_("Language"))],
-    [(MenuItem.HOMES, N_("My homes"))],
+    [(MenuItem.NOTICES, N_("Notices")), (MenuItem.HOMES, N_("My homes"))],
 ]
 
 
@@ -76,6 +79,8 @@ def main_menu(ctx: Context, text: str | None = None) -> Reply:
                 Button(ctx.t("On / off duty"), Menu(MenuItem.DUTY)),
             ]
         )
+    if ctx.roles & NOTICE_ROLES:
+        rows.append([Button(ctx.t("Send a notice"), Menu(MenuItem.NEW_NOTICE))])
     return Reply(text or ctx.t("How can we help you?"), buttons=rows)
 
 
