@@ -102,3 +102,10 @@ class Rebook(Payload, prefix="rb"):
     order_id: int
     day: date
     slot: SlotChoice
+
+
+@dataclass(frozen=True)
+class QueueOpen(Payload, prefix="qo"):
+    """Open an order's card from a desk's queue or a supervisor's approvals."""
+
+    order_id: int
