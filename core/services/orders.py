@@ -385,14 +385,12 @@ async def views_of(uow: UnitOfWork, order_ids: list[int]) -> list[OrderView]:
         c.id: (c.name_hans, c.name_hant)
         for c in await uow.session.scalars(select(Category).where(Category.id.in_(category_ids)))
     }
-    homes: dict[int, str] = {
-        unit_id: label
-        for unit_id, label in await uow.session.execute(
-            select(Unit.id, Building.name + " " + Unit.number)
-            .join(Building, Building.id == Unit.building_id)
-            .where(Unit.id.in_(unit_ids))
-        )
-    }
+    rows_of_homes = await uow.session.execute(
+        select(Unit.id, Building.name + " " + Unit.number)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Unit.id.in_(unit_ids))
+    )
+    homes: dict[int, str] = {row[0]: row[1] for row in rows_of_homes}
     views = []
     for order_id in order_ids:
         row = rows.get(order_id)
