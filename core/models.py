@@ -387,3 +387,18 @@ class RoutineRun(Base):
     routine: Mapped[str] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(Date)
     started_at: Mapped[datetime]
+
+
+class ReportExport(Base):
+    """A report someone took away (in chat, or a file from `guanjia report`): who asked, when,
+    which estate and period, in which form."""
+
+    __tablename__ = "report_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    asked_by: Mapped[str | None] = mapped_column(String(100))  # the operator's login (CLI)
+    period: Mapped[str] = mapped_column(String(40))
+    what: Mapped[str] = mapped_column(String(40))  # chat, text, csv, xlsx
+    at: Mapped[datetime]
