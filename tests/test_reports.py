@@ -114,7 +114,9 @@ class Story:
         await self.at(T0 + c * MIN, completed)
 
 
-async def test_monthly_figures_match_the_hand_count(uows: UnitOfWorkFactory) -> None:
+async def november(uows: UnitOfWorkFactory) -> Story:
+    """The known set of orders: A, B and D repairs done by 张师傅 (B late to dispatch, D
+    reopened), a complaint, an inquiry on 1 November and one on 31 October (local time)."""
     story = Story(uows)
     await story.setup()
     a = await story.register(T0, OrderKind.IN_HOME_REPAIR, story.x)
@@ -144,6 +146,11 @@ async def test_monthly_figures_match_the_hand_count(uows: UnitOfWorkFactory) -> 
 
     await story.at(T0 + 120 * MIN, confirm_and_reopen_d)
 
+    return story
+
+
+async def test_monthly_figures_match_the_hand_count(uows: UnitOfWorkFactory) -> None:
+    story = await november(uows)
     async with uows() as uow:
         report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=True)
 
@@ -238,3 +245,137 @@ def test_periods() -> None:
         reports.quarter("2026Q5")
     assert reports.percentile([MIN * n for n in range(1, 11)], 0.9) == 9 * MIN
     assert reports.median([MIN, 3 * MIN, 2 * MIN, 4 * MIN]) == 2.5 * MIN
+
+
+# --- the report as text, CSV and a workbook; the command; every export recorded ----------------
+
+
+async def test_workbook_opens_and_its_sums_match(uows: UnitOfWorkFactory) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.views import report_views
+    from core.i18n import Translator
+
+    await november(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=True)
+        raw = await reports.raw_orders(uow, "BX", reports.month("2026-11"))
+    for locale, fees_title, staff_title in (
+        ("zh_Hans", "每人每日收取费用", "员工考核数据"),
+        ("zh_Hant", "每人每日收取費用", "員工考核數據"),
+    ):
+        t = Translator(locale, "Asia/Shanghai")
+        book = load_workbook(io.BytesIO(report_views.as_xlsx(t, report, raw)))
+        assert fees_title in book.sheetnames and staff_title in book.sheetnames
+        assert len(book.sheetnames) == 8  # seven tables and the raw orders
+        fees = list(book[fees_title].iter_rows(min_row=2, values_only=True))
+        assert sum(row[3] for row in fees) == 200.0 and sum(row[2] for row in fees) == 2
+        kinds = list(book[book.sheetnames[1]].iter_rows(min_row=2, values_only=True))
+        assert sum(row[2] for row in kinds) == 5
+        orders_sheet = book[book.sheetnames[-1]]
+        assert orders_sheet.max_row == 1 + 5
+        text = report_views.as_text(t, report)
+        assert "20分钟" in text or "20分鐘" in text  # the median time to dispatch
+        assert "33.3%" in text  # reopen rate: 1 of 3 completed
+        csv_text = report_views.as_csv(t, report, raw)
+        assert csv_text.count("BX-") == 5
+
+    # A report without staff figures has no staff sheet.
+    async with uows() as uow:
+        bare = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
+    t = Translator("zh_Hans", "Asia/Shanghai")
+    assert "员工考核数据" not in report_views.as_text(t, bare)
+
+
+async def test_exports_are_recorded_and_only_for_those_who_may_read(
+    uows: UnitOfWorkFactory,
+) -> None:
+    from core.errors import PermissionDenied
+    from core.models import ReportExport
+
+    story = await november(uows)
+    period = reports.month("2026-11")
+    async with uows() as uow:
+        assert await reports.may_read(uow, story.supervisor, "BX")
+        assert not await reports.may_read(uow, story.zhang, "BX")
+        assert not await reports.may_read(uow, story.desk, "BX")  # dispatchers do not
+        await reports.record_export(uow, "BX", period, "chat", person_id=story.supervisor)
+        await reports.record_export(uow, "BX", period, "xlsx", asked_by="ops")
+        with pytest.raises(PermissionDenied):
+            await reports.record_export(uow, "BX", period, "chat", person_id=story.zhang)
+        await uow.commit()
+    async with uows() as uow:
+        rows = list(await uow.session.scalars(select(ReportExport).order_by(ReportExport.id)))
+        seen = [(r.person_id, r.asked_by, r.what, r.period, r.at) for r in rows]
+    at = T0 + 120 * MIN  # the clock of the story's last step
+    assert seen == [
+        (story.supervisor, None, "chat", "2026-11", at),
+        (None, "ops", "xlsx", "2026-11", at),
+    ]
+
+
+def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) -> None:
+    import asyncio
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from bot.cli.admin import admin_app
+    from core.models import ReportExport
+
+    key = new_key()
+
+    async def prepare() -> None:
+        engine = create_engine(db_url)
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        factory = UnitOfWorkFactory(session_factory(engine), FakeClock(T0), Cipher(key))
+        async with factory() as uow:
+            await importer.import_csv(uow, SAMPLE.read_bytes())
+            await uow.commit()
+        await november(factory)
+        await engine.dispose()
+
+    async def exports() -> list[str]:
+        engine = create_engine(db_url)
+        factory = UnitOfWorkFactory(session_factory(engine), FakeClock(T0), Cipher(key))
+        async with factory() as uow:
+            rows = list(await uow.session.scalars(select(ReportExport).order_by(ReportExport.id)))
+            seen = [f"{r.what} {r.period} {bool(r.asked_by)}" for r in rows]
+        await engine.dispose()
+        return seen
+
+    asyncio.run(prepare())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DATA_KEY", key)
+    runner = CliRunner()
+    result = runner.invoke(admin_app, ["report", "--estate", "bx", "--month", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "碧溪花园统计报表（2026-11）" in result.stdout and "张师傅" in result.stdout
+    out = tmp_path / "q4.xlsx"
+    result = runner.invoke(
+        admin_app,
+        ["report", "--estate", "BX", "--quarter", "2026Q4", "--format", "xlsx", "--out", str(out),
+         "--locale", "zh_Hant"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book[book.sheetnames[-1]].max_row == 1 + 6  # both inquiries fall in the quarter
+    result = runner.invoke(
+        admin_app,
+        ["report", "--estate", "BX", "--from", "2026-11-01", "--to", "2026-11-01", "--format",
+         "csv"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("BX-") == 1  # the inquiry of 1 November only
+    assert "13800000" not in result.stdout
+    result = runner.invoke(admin_app, ["report", "--estate", "BX", "--month", "2026-13"])
+    assert result.exit_code != 0
+    assert asyncio.run(exports()) == [
+        "text 2026-11 True",
+        "xlsx 2026Q4 True",
+        "csv 2026-11-01–2026-11-01 True",
+    ]

@@ -11,6 +11,7 @@ from bot.conversation.context import BotConfig
 from bot.conversation.routing import Router
 from bot.dialogs import binding, complete_job, freetext, job_answers, reasons, report
 from bot.handlers import common, desk, fallback, resident, staff
+from bot.handlers import reports as report_handlers
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
 from bot.runtime.scheduler import Scheduler
@@ -31,6 +32,7 @@ def routers() -> list[Router]:
         complete_job.router,
         reasons.router,
         desk.router,
+        report_handlers.router,
         staff.router,
         job_answers.router,
         resident.router,

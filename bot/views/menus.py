@@ -14,6 +14,7 @@ from core.enums import STAFF_ROLES, WORKER_ROLES, Role
 from core.i18n import LOCALES, N_
 from core.services import desk_queue
 from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
+from core.services.reports import REPORT_ROLES
 
 
 class MenuItem(StrEnum):
@@ -33,6 +34,7 @@ class MenuItem(StrEnum):
     DUTY = "duty"
     QUEUE = "queue"
     APPROVALS = "approvals"
+    REPORTS = "reports"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def staff_rows(ctx: Context, counts: DeskCounts, apart: bool) -> list[list[Butto
             else ctx.t("Approvals")
         )
         rows.append([work(MenuItem.APPROVALS, label)])
+    if ctx.roles & REPORT_ROLES:
+        rows.append([work(MenuItem.REPORTS, ctx.t("Reports"))])
     if ctx.roles & WORKER_ROLES:
         rows.append(
             [
