@@ -96,7 +96,7 @@ def tables(t: Translator, report: Report) -> list[Table]:
         Table(
             t("Fees collected per worker and day"),
             [t("Day"), t("Collected by"), t("Orders"), t("Total")],
-            [[t.date(f.day), f.worker or "—", f.orders, f.total] for f in report.fees],
+            [[t.date(f.day), _name(t, f.worker), f.orders, f.total] for f in report.fees],
         ),
     ]
     if report.staff is not None:
@@ -113,7 +113,7 @@ def tables(t: Translator, report: Report) -> list[Table]:
                 ],
                 [
                     [
-                        w.worker or "—",
+                        _name(t, w.worker),
                         w.jobs,
                         w.completed,
                         share(w.on_time_share),
@@ -153,13 +153,17 @@ def raw_table(t: Translator, raw: list[RawOrder]) -> Table:
                 t(PRIORITY_LABELS[Priority(r.priority)]),
                 t.name(r.home) if r.home else "",
                 r.place or "",
-                r.worker or "",
+                t.name(r.worker) if r.worker else "",
                 r.phone or "",
                 r.fee if r.fee is not None else "",
             ]
             for r in raw
         ],
     )
+
+
+def _name(t: Translator, name: str | None) -> str:
+    return t.name(name) if name else "—"
 
 
 def _cell(value: Cell) -> str:

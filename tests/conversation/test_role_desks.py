@@ -245,3 +245,40 @@ async def test_worker_sees_the_days_fees(world: World, lang: str) -> None:
     world.clock.advance(timedelta(days=1))  # type: ignore[attr-defined]
     await zhang.send_command("jobs")
     assert s["one_order"] not in (await zhang.next_message()).body
+
+
+@pytest.mark.parametrize(
+    ("lang", "head", "staff", "reports"),
+    [
+        ("zh-hans", "碧溪花园统计报表（2026-11）", "员工考核数据", "统计报表"),
+        ("zh-hant", "碧溪花園統計報表（2026-11）", "員工考核數據", "統計報表"),
+    ],
+)
+async def test_report_in_chat_for_supervisors_only(
+    world: World, lang: str, head: str, staff: str, reports: str
+) -> None:
+    from sqlalchemy import select
+
+    from core.models import ReportExport
+
+    supervisor = await world.staff_member("13800000004", lang)
+    dispatcher = await world.staff_member("13800000003", lang)
+    worker = await world.staff_member("13800000001", lang)
+    await completed_with_fee(world, "50")
+
+    assert reports in labels(await menu_of(supervisor))
+    assert reports not in labels(await menu_of(dispatcher))
+    await press_text(supervisor, await menu_of(supervisor), reports)
+    text = (await supervisor.next_message()).body
+    assert head in text and staff in text
+    assert ("张师傅" if lang == "zh-hans" else "張師傅") in text
+    assert "50.00" in text
+
+    for other in (dispatcher, worker):
+        await other.send_command("report")
+        refused = (await other.next_message()).body
+        assert head not in refused and "师傅" not in refused and "師傅" not in refused
+
+    async with world.uow as uow:
+        rows = list(await uow.session.scalars(select(ReportExport)))
+        assert [(r.what, r.period) for r in rows] == [("chat", "2026-11")]
