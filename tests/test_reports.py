@@ -379,3 +379,60 @@ def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) ->
         "xlsx 2026Q4 True",
         "csv 2026-11-01–2026-11-01 True",
     ]
+
+
+async def test_pareto_chart_renders_every_glyph_in_both_scripts(uows: UnitOfWorkFactory) -> None:
+    """No missing-glyph box: the packaged font maps every character drawn, matplotlib warns of
+    no missing glyph, and the image is a PNG with the bars sorted most first."""
+    import logging
+    import warnings
+
+    from matplotlib.ft2font import FT2Font
+
+    from bot.views import charts
+    from core.i18n import Translator
+
+    story = await november(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
+    family, path = charts.cjk_font()
+    assert "CJK" in family
+    mapped = set(FT2Font(path).get_charmap())
+    for locale in ("zh_Hans", "zh_Hant"):
+        t = Translator(locale, "Asia/Shanghai")
+        items = charts.pareto_items(t, report)
+        assert [count for _, count in items] == [2, 1, 1, 1]
+        assert items[0][0] == (story.x[1] if locale == "zh_Hans" else items[0][0])
+        drawn = "".join(name for name, _ in items) + t("Orders") + report.estate_name
+        drawn += t("Pareto chart of categories, {estate}, {period}", estate="", period="")
+        missing = {ch for ch in drawn if not ch.isspace() and ord(ch) not in mapped}
+        assert not missing, missing
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler()
+        handler.emit = records.append  # type: ignore[method-assign]
+        logging.getLogger("matplotlib").addHandler(handler)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # "Glyph … missing from font(s)" is a warning
+                png = charts.pareto_png(t, report)
+        finally:
+            logging.getLogger("matplotlib").removeHandler(handler)
+        assert not [r for r in records if "missing" in r.getMessage().lower()]
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_the_glyph_check_would_catch_a_box() -> None:
+    """The same check fails with matplotlib's default font, which has no Chinese."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.add_subplot().set_title("派工", fontfamily="DejaVu Sans")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(__import__("io").BytesIO(), format="png")
+    assert any("missing" in str(w.message).lower() for w in caught)

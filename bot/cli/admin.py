@@ -416,6 +416,9 @@ def report_command(
     ] = ReportFormat.TEXT,
     out: Annotated[Path | None, typer.Option(help="Write to this file")] = None,
     locale: Annotated[str | None, typer.Option(help="zh_Hans or zh_Hant")] = None,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw the Pareto chart of categories to this PNG")
+    ] = None,
 ) -> None:
     """The estate's report for a period: orders by type and category, on-time rates, step
     times, reopen rate, complaints by team, fees per worker and day, staff figures. Every
