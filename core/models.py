@@ -470,3 +470,18 @@ class NoticeRecipient(Base):
     # No foreign key: finished outbox rows are deleted after a retention.
     outbox_id: Mapped[int | None] = mapped_column(Integer)
     seen_at: Mapped[datetime | None]
+
+
+class ReportExport(Base):
+    """A report someone took away (in chat, or a file from `guanjia report`): who asked, when,
+    which estate and period, in which form."""
+
+    __tablename__ = "report_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    asked_by: Mapped[str | None] = mapped_column(String(100))  # the operator's login (CLI)
+    period: Mapped[str] = mapped_column(String(40))
+    what: Mapped[str] = mapped_column(String(40))  # chat, text, csv, xlsx
+    at: Mapped[datetime]

@@ -320,7 +320,7 @@ async def callback_sweep(
 
 
 async def _views(uow: UnitOfWork, query: Any) -> tuple[OrderView, ...]:
-    return tuple(await orders.get_many(uow, list(await uow.session.scalars(query))))
+    return tuple(await orders.views_of(uow, list(await uow.session.scalars(query))))
 
 
 async def team_digests(uow: UnitOfWork, estate_id: int, timezone: str) -> list[TeamDigest]:
@@ -415,5 +415,5 @@ async def end_of_day_answers(uow: UnitOfWork, estate_id: int, timezone: str) -> 
             answers[order_id] = None
         elif order_id in answers:
             answers[order_id] = note
-    views = await orders.get_many(uow, list(answers))
+    views = await orders.views_of(uow, list(answers))
     return [EndOfDayLine(view, view.assignee_id, answers[view.id]) for view in views]

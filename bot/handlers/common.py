@@ -7,10 +7,19 @@ from bot.conversation.replies import Reply
 from bot.conversation.routing import Router
 from bot.dialogs import binding
 from bot.views.commands import refresh_chat_menu
-from bot.views.menus import ChooseLanguage, Menu, MenuItem, language_menu, main_menu
+from bot.views.desk_views import queue_reply
+from bot.views.menus import (
+    ChooseLanguage,
+    Menu,
+    MenuItem,
+    full_menu,
+    language_menu,
+    main_menu,
+)
 from core.errors import InvitationInvalid
 from core.i18n import LOCALES, N_
-from core.services import directory, identities, invitations, people, residents
+from core.services import desk_queue, directory, identities, invitations, people, residents
+from core.services.desk_queue import QUEUE_ROLES
 
 router = Router("common")
 
@@ -24,7 +33,18 @@ async def start(ctx: Context) -> None:
         # Without an invitation: find the home step by step, the desk confirms.
         await binding.start(ctx, intro=ctx.t(WELCOME_STRANGER))
         return
-    await ctx.reply(main_menu(ctx, ctx.t("Welcome back. How can we help you?")))
+    await ctx.reply(await full_menu(ctx, ctx.t("Welcome back. How can we help you?")))
+    await _queue_if_desk(ctx)
+
+
+async def _queue_if_desk(ctx: Context) -> None:
+    """A dispatcher who arrives (links her account, comes back) gets what waits at her desk;
+    when nothing does, the menu's count (待派工 0) says so."""
+    if not (ctx.roles & QUEUE_ROLES and ctx.inbound.is_private):
+        return
+    view = await desk_queue.queue(ctx.uow, ctx.person_id)
+    if view.orders:
+        await ctx.reply(queue_reply(ctx.t, view))
 
 
 WELCOME_STRANGER = N_(
@@ -47,8 +67,9 @@ async def _redeem(ctx: Context, code: str) -> None:
         await identities.link_person(ctx.uow, ctx.identity.id, redemption.person_id)
         ctx.roles = await people.roles_of(ctx.uow, redemption.person_id)
         await _refresh_identity(ctx)
-        await ctx.reply(main_menu(ctx, ctx.t("Your account is linked. Welcome to the team.")))
+        await ctx.reply(await full_menu(ctx, ctx.t("Your account is linked. Welcome to the team.")))
         await refresh_chat_menu(ctx)
+        await _queue_if_desk(ctx)
         return
     await identities.link_person(ctx.uow, ctx.identity.id, person_id)
     await identities.set_current_unit(ctx.uow, ctx.identity.id, redemption.unit_id)
@@ -75,7 +96,7 @@ async def _refresh_identity(ctx: Context) -> None:
 
 @router.command("menu", "help")
 async def menu(ctx: Context) -> None:
-    await ctx.reply(main_menu(ctx))
+    await ctx.reply(await full_menu(ctx))
 
 
 @router.command("language")
@@ -116,7 +137,7 @@ async def menu_item(ctx: Context, payload: Menu) -> bool:
     elif payload.item is MenuItem.CONTACT:
         await ctx.reply(await contact_details(ctx))
     elif payload.item is MenuItem.MENU:
-        await ctx.reply(main_menu(ctx))
+        await ctx.reply(await full_menu(ctx))
     else:
         return False
     return True

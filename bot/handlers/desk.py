@@ -11,9 +11,12 @@ from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.dialogs import reasons
 from bot.dialogs.reasons import Purpose
-from bot.views.buttons import CollectFee, DeskAct, DeskOp, DeskPick, MergeInto
+from bot.views.buttons import CollectFee, DeskAct, DeskOp, DeskPick, MergeInto, QueueOpen
+from bot.views.desk_views import approvals_reply, opened_card, queue_reply
+from bot.views.menus import Menu, MenuItem
+from core.enums import Role
 from core.i18n import N_
-from core.services import candidates, desks, dispatch, incidents, jobs, people
+from core.services import candidates, desk_queue, desks, dispatch, incidents, jobs, people
 
 router = Router("desk")
 
@@ -117,3 +120,53 @@ async def on_collect_fee(ctx: Context, payload: CollectFee) -> None:
             number=order.number,
         )
     )
+
+
+# --- The desk's queue and the supervisor's approvals ---------------------------------------------
+
+
+async def show_queue(ctx: Context) -> None:
+    """In a desk group: that desk's estates; in a private chat: the person's desks."""
+    if ctx.inbound.is_private:
+        view = await desk_queue.queue(ctx.uow, ctx.person_id)
+    else:
+        view = await desk_queue.chat_queue(ctx.uow, ctx.inbound.chat_id, ctx.person_id)
+    await ctx.reply(queue_reply(ctx.t, view))
+
+
+async def show_approvals(ctx: Context) -> None:
+    await ctx.reply(approvals_reply(ctx.t, await desk_queue.approvals(ctx.uow, ctx.person_id)))
+
+
+@router.command("queue")
+async def queue_command(ctx: Context) -> None:
+    await show_queue(ctx)
+
+
+@router.command("approvals")
+async def approvals_command(ctx: Context) -> None:
+    await show_approvals(ctx)
+
+
+@router.button(Menu)
+async def menu_item(ctx: Context, payload: Menu) -> bool:
+    if payload.item is MenuItem.QUEUE:
+        await show_queue(ctx)
+    elif payload.item is MenuItem.APPROVALS:
+        await show_approvals(ctx)
+    else:
+        return False
+    return True
+
+
+@router.button(QueueOpen)
+async def open_from_queue(ctx: Context, payload: QueueOpen) -> None:
+    """The order's card with the actions its state and the presser's roles allow; core checks
+    that the presser works at the desk of the order's estate."""
+    order = await dispatch.require_desk(ctx.uow, payload.order_id, ctx.person_id)
+    actor = await dispatch.estate_actor(ctx.uow, ctx.person_id, order.estate_id)
+    threshold = await jobs.fee_threshold(ctx.uow, order.estate_id)
+    fee_waiting = bool(order.fee) and order.fee_collected_by is None and order.fee >= threshold
+    assignee = await people.name_of(ctx.uow, order.assignee_id) if order.assignee_id else None
+    may_collect = Role.SUPERVISOR in actor.roles
+    await ctx.reply(opened_card(ctx.t, order, fee_waiting, may_collect, assignee))

@@ -17,13 +17,14 @@ from bot.dialogs import complete_job, reasons
 from bot.dialogs.reasons import Purpose
 from bot.views.buttons import JobAct, JobOp
 from bot.views.cards import job_card, job_status_card
+from bot.views.desk_views import fees_line
 from bot.views.labels import STATUS_LABELS
 from bot.views.menus import Menu, MenuItem, main_menu
 from bot.views.order_news import NEW_JOB
 from core.enums import OrderStatus
 from core.errors import NotFound
 from core.i18n import N_
-from core.services import dispatch, duty, jobs, people
+from core.services import desk_queue, dispatch, duty, jobs, people
 
 router = Router("staff")
 
@@ -123,8 +124,12 @@ async def on_duty(ctx: Context, payload: Duty) -> None:
 
 async def my_jobs(ctx: Context) -> Reply:
     found = await jobs.my_jobs(ctx.uow, ctx.person_id)  # none for someone not bound yet
+    fees = await desk_queue.fees_collected_today(ctx.uow, ctx.person_id)
     if not found:
-        return main_menu(ctx, ctx.t("You have no open jobs."))
+        text = ctx.t("You have no open jobs.")
+        if fees.orders:
+            text += "\n" + fees_line(ctx.t, fees)
+        return main_menu(ctx, text)
     lines = [ctx.t("Your open jobs (by appointment):")]
     buttons = []
     for order in found:
@@ -133,4 +138,5 @@ async def my_jobs(ctx: Context) -> Reply:
         status = ctx.t(STATUS_LABELS[order.status])
         lines.append(f"{when} · {order.number} · {where} · {status}")
         buttons.append([Button(order.number, JobAct(order.id, JobOp.SHOW))])
+    lines.append(fees_line(ctx.t, fees))
     return Reply("\n".join(lines), buttons=buttons)

@@ -20,6 +20,7 @@ from bot.dialogs import (
     report,
 )
 from bot.handlers import common, desk, fallback, resident, staff
+from bot.handlers import reports as report_handlers
 from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
@@ -43,6 +44,7 @@ def routers() -> list[Router]:
         callback.router,
         notice_new.router,
         desk.router,
+        report_handlers.router,
         staff.router,
         job_answers.router,
         resident.router,

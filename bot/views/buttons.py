@@ -133,3 +133,10 @@ class PhoneCall(Payload, prefix="pc"):
 
     callback_id: int
     op: CallOp
+
+
+@dataclass(frozen=True)
+class QueueOpen(Payload, prefix="qo"):
+    """Open an order's card from a desk's queue or a supervisor's approvals."""
+
+    order_id: int

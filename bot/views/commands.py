@@ -9,14 +9,19 @@ the outbox when it may have changed: on /start, on binding and on /language.
 from __future__ import annotations
 
 from bot.conversation.context import Context
-from core.enums import STAFF_ROLES, OutboxKind, Role
+from core.enums import STAFF_ROLES, WORKER_ROLES, OutboxKind, Role
 from core.i18n import N_, Translator
 from core.services import outbox
+from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
+from core.services.reports import REPORT_ROLES
 
 START = ("start", N_("Start, or bind with an invitation code"))
 MENU = ("menu", N_("Main menu"))
 ORDERS = ("orders", N_("My orders"))
 JOBS = ("jobs", N_("My jobs"))
+QUEUE = ("queue", N_("Orders waiting at the desk"))
+APPROVALS = ("approvals", N_("What waits for my approval"))
+REPORT = ("report", N_("This month's report (or: /report 2026-10, /report 2026Q4)"))
 LANGUAGE = ("language", N_("Choose the language"))
 CANCEL = ("cancel", N_("Leave what you are doing"))
 HELP = ("help", N_("How to use this service"))
@@ -29,8 +34,14 @@ def commands_for(roles: frozenset[Role], translator: Translator) -> list[tuple[s
     chosen = [START, MENU]
     if Role.RESIDENT in roles or not roles & STAFF_ROLES:
         chosen.append(ORDERS)
-    if roles & STAFF_ROLES:
+    if roles & WORKER_ROLES:
         chosen.append(JOBS)
+    if roles & QUEUE_ROLES:
+        chosen.append(QUEUE)
+    if roles & APPROVAL_ROLES:
+        chosen.append(APPROVALS)
+    if roles & REPORT_ROLES:
+        chosen.append(REPORT)
     chosen += [LANGUAGE, CANCEL, HELP]
     return [(name, translator(description)) for name, description in chosen]
 

@@ -286,6 +286,6 @@ async def my_jobs(uow: UnitOfWork, person_id: int | None) -> list[OrderView]:
         for order_id, estate_id, kind in rows.all()
         if any(p.estate_id == estate_id and p.role in doer_roles(kind) for p in posts)
     ]
-    views = await orders.get_many(uow, held)
+    views = await orders.views_of(uow, held)
     far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     return sorted(views, key=lambda v: (v.window_start or far, v.id))

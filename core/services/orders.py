@@ -140,15 +140,17 @@ async def _load(uow: UnitOfWork, order_id: int) -> Order:
 
 
 async def _view(
-    uow: UnitOfWork,
-    order: Order,
-    attachments: tuple[Attachment, ...] | None = None,
-    labels: _Labels | None = None,
+    uow: UnitOfWork, order: Order, attachments: tuple[Attachment, ...] | None = None
 ) -> OrderView:
     """`attachments`: the order's files when the caller has them (a new order), else they are
-    those loaded with the order (`_load`); `labels`, when the caller read them in bulk."""
-    if labels is None:
-        labels = await _labels(uow, order.category_id, order.unit_id)
+    those loaded with the order (`_load`)."""
+    labels = await _labels(uow, order.category_id, order.unit_id)
+    return _view_with(order, labels, attachments)
+
+
+def _view_with(
+    order: Order, labels: _Labels, attachments: tuple[Attachment, ...] | None = None
+) -> OrderView:
     if attachments is None:
         attachments = tuple(Attachment(a.kind, a.file_ref, a.stage) for a in order.attachments)
     return OrderView(
@@ -181,44 +183,6 @@ async def _view(
         overdue_stage=order.overdue_stage or 0,
         escalated=order.escalated,
     )
-
-
-async def get_many(uow: UnitOfWork, order_ids: list[int]) -> list[OrderView]:
-    """Several orders in the order given, in four statements whatever their number (the orders,
-    their files, their categories, their homes): what a list, a digest or a report needs."""
-    if not order_ids:
-        return []
-    rows = await uow.session.scalars(
-        select(Order).where(Order.id.in_(order_ids)).options(selectinload(Order.attachments))
-    )
-    found = {order.id: order for order in rows}
-    category_ids = {o.category_id for o in found.values() if o.category_id is not None}
-    unit_ids = {o.unit_id for o in found.values() if o.unit_id is not None}
-    categories = {
-        row.id: (row.name_hans, row.name_hant)
-        for row in await uow.session.execute(
-            select(Category.id, Category.name_hans, Category.name_hant).where(
-                Category.id.in_(category_ids)
-            )
-        )
-    }
-    homes = {
-        row[0]: row[1]
-        for row in await uow.session.execute(
-            select(Unit.id, Building.name + " " + Unit.number)
-            .join(Building, Building.id == Unit.building_id)
-            .where(Unit.id.in_(unit_ids))
-        )
-    }
-    views = []
-    for order_id in order_ids:
-        order = found.get(order_id)
-        if order is None:
-            continue
-        hans, hant = categories.get(order.category_id, (None, None))
-        labels = _Labels(hans, hant, homes.get(order.unit_id))
-        views.append(await _view(uow, order, labels=labels))
-    return views
 
 
 @dataclass(frozen=True)
@@ -402,6 +366,40 @@ async def add_attachment(
         )
     )
     _record(uow, order, Action.NOTE, actor, order.status, note=f"{attachment.kind}")
+
+
+async def views_of(uow: UnitOfWork, order_ids: list[int]) -> list[OrderView]:
+    """Several orders in the order given, in three statements whatever their number: the
+    orders, their attachments, and the labels of their categories and units."""
+    if not order_ids:
+        return []
+    rows = {
+        row.id: row
+        for row in await uow.session.scalars(
+            select(Order).where(Order.id.in_(order_ids)).options(selectinload(Order.attachments))
+        )
+    }
+    category_ids = {r.category_id for r in rows.values() if r.category_id is not None}
+    unit_ids = {r.unit_id for r in rows.values() if r.unit_id is not None}
+    categories = {
+        c.id: (c.name_hans, c.name_hant)
+        for c in await uow.session.scalars(select(Category).where(Category.id.in_(category_ids)))
+    }
+    rows_of_homes = await uow.session.execute(
+        select(Unit.id, Building.name + " " + Unit.number)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Unit.id.in_(unit_ids))
+    )
+    homes: dict[int, str] = {row[0]: row[1] for row in rows_of_homes}
+    views = []
+    for order_id in order_ids:
+        row = rows.get(order_id)
+        if row is None:
+            continue
+        hans, hant = categories.get(row.category_id, (None, None))
+        labels = _Labels(hans, hant, homes.get(row.unit_id))
+        views.append(_view_with(row, labels))
+    return views
 
 
 async def get(uow: UnitOfWork, order_id: int) -> OrderView:

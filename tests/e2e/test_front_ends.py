@@ -108,10 +108,10 @@ async def test_a_bug_in_a_handler_gets_an_apology_and_a_traceback_in_the_log(
 ) -> None:
     user = await world.resident("吴", language_code)
 
-    def broken_menu(*args: object, **kwargs: object) -> Reply:
+    async def broken_menu(*args: object, **kwargs: object) -> Reply:
         raise RuntimeError("a bug in the menu")
 
-    monkeypatch.setattr(common, "main_menu", broken_menu)
+    monkeypatch.setattr(common, "full_menu", broken_menu)
     with caplog.at_level(logging.ERROR, logger="bot.runtime.pipeline"):
         await user.send_command("menu")
         apology = await user.next_message()

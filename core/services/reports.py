@@ -1,0 +1,503 @@
+"""The figures a manager reads (seed 001 篇3/篇4, seed 002 篇1 3.6.3, 篇3 3.5 and 4.3.5): orders by
+kind and category, on-time rates against each time limit, times to dispatch, accept, arrive and
+complete, the reopen rate, complaints by team, fees collected per worker and day, and staff
+figures per worker.
+
+Every figure is an SQL aggregate over the period's orders (those registered in it, by the
+estate's local calendar; fees by the day they were collected). The percentiles are taken in
+Python from one statement's durations. Tables carry message ids and raw values: the views
+translate and format them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, and_, case, cast, distinct, exists, func, select
+from sqlalchemy.orm import aliased
+
+from core.crypto import mask_phone
+from core.enums import OrderKind, OrderStatus, Role
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.lifecycle import Action
+from core.models import Category, Estate, Order, OrderEvent, Person, ReportExport, StaffRole, Team
+from core.services import people
+from core.services.orders import views_of
+from core.uow import UnitOfWork
+
+# The time limits a worker or the desk owes (the resident's 48 hours to confirm is not theirs).
+LIMITED = (
+    OrderStatus.REGISTERED,
+    OrderStatus.DISPATCHED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.ON_SITE,
+)
+OVERDUE_ACTIONS = (str(Action.REMIND), str(Action.ESCALATE))
+STEPS = (Action.DISPATCH, Action.ACCEPT, Action.ARRIVE, Action.COMPLETE)
+REPORT_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days [first, last] of the estate's calendar, and a label (2026-11, 2026Q4, …)."""
+
+    first: date
+    last: date
+    label: str
+
+    def bounds(self, timezone: str) -> tuple[datetime, datetime]:
+        zone = ZoneInfo(timezone)
+        start = datetime.combine(self.first, time(0), zone)
+        end = datetime.combine(self.last + timedelta(days=1), time(0), zone)
+        return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def month(text: str) -> Period:
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if not found or not 1 <= int(found[2]) <= 12:
+        raise InvalidInput("A month is written 2026-11.")
+    year, number = int(found[1]), int(found[2])
+    first = date(year, number, 1)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return Period(first, following - timedelta(days=1), f"{year}-{number:02d}")
+
+
+def quarter(text: str) -> Period:
+    found = re.fullmatch(r"(\d{4})[Qq]([1-4])", text.strip())
+    if not found:
+        raise InvalidInput("A quarter is written 2026Q4.")
+    year, number = int(found[1]), int(found[2])
+    first = date(year, 3 * number - 2, 1)
+    last = month(f"{year}-{3 * number}").last
+    return Period(first, last, f"{year}Q{number}")
+
+
+def between(first: date, last: date) -> Period:
+    if last < first:
+        raise InvalidInput("The period ends before it begins.")
+    return Period(first, last, f"{first.isoformat()}–{last.isoformat()}")
+
+
+def this_month(today: date) -> Period:
+    return month(f"{today.year}-{today.month}")
+
+
+def last_month(today: date) -> Period:
+    return this_month(today.replace(day=1) - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class KindCount:
+    kind: OrderKind
+    category: tuple[str, str] | None  # (Simplified, Traditional)
+    orders: int
+
+
+@dataclass(frozen=True)
+class LimitRate:
+    status: OrderStatus  # the status whose time limit is measured
+    reached: int  # orders that were in that status
+    late: int  # of them, orders that passed its limit
+
+    @property
+    def on_time(self) -> float | None:
+        return None if not self.reached else (self.reached - self.late) / self.reached
+
+
+@dataclass(frozen=True)
+class StepTimes:
+    step: Action
+    orders: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+@dataclass(frozen=True)
+class TeamComplaints:
+    team: str | None
+    complaints: int
+
+
+@dataclass(frozen=True)
+class FeeDay:
+    worker_id: int | None
+    worker: str | None
+    day: date
+    orders: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class WorkerFigures:
+    worker_id: int
+    worker: str | None
+    jobs: int
+    completed: int
+    on_time: int  # completed without passing any time limit
+    disputes: int
+    reopened: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        return None if not self.completed else self.on_time / self.completed
+
+
+@dataclass(frozen=True)
+class RawOrder:
+    number: str
+    created_at: datetime
+    kind: OrderKind
+    category: tuple[str, str] | None
+    status: OrderStatus
+    priority: str
+    home: str | None
+    place: str | None
+    worker: str | None
+    phone: str | None  # masked
+    fee: Decimal | None
+
+
+@dataclass
+class Report:
+    estate_code: str
+    estate_name: str
+    timezone: str
+    period: Period
+    orders: int = 0
+    by_kind: list[KindCount] = field(default_factory=list)
+    limits: list[LimitRate] = field(default_factory=list)
+    steps: list[StepTimes] = field(default_factory=list)
+    completed: int = 0
+    reopened: int = 0
+    complaints: list[TeamComplaints] = field(default_factory=list)
+    fees: list[FeeDay] = field(default_factory=list)
+    staff: list[WorkerFigures] | None = None  # for supervisors and managers only
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return None if not self.completed else self.reopened / self.completed
+
+
+def median(values: list[timedelta]) -> timedelta | None:
+    return statistics.median(values) if values else None  # type: ignore[return-value]
+
+
+def percentile(values: list[timedelta], share: float) -> timedelta | None:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+
+
+def _local_day(uow: UnitOfWork, column, timezone: str, at: datetime):
+    """The estate's calendar day of a UTC timestamp, in SQL."""
+    if uow.session.bind.dialect.name == "postgresql":
+        return cast(func.timezone(timezone, column), Date)
+    offset = ZoneInfo(timezone).utcoffset(at.replace(tzinfo=None)) or timedelta()
+    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+async def build(
+    uow: UnitOfWork, estate_code: str, period: Period, *, staff_figures: bool
+) -> Report:
+    estate = await uow.session.scalar(select(Estate).where(Estate.code == estate_code.upper()))
+    if estate is None:
+        raise NotFound()
+    start, end = period.bounds(estate.timezone)
+    report = Report(estate.code, estate.name, estate.timezone, period)
+    in_period = and_(
+        Order.estate_id == estate.id, Order.created_at >= start, Order.created_at < end
+    )
+    session = uow.session
+
+    # Orders by kind and category.
+    rows = await session.execute(
+        select(Order.kind, Category.name_hans, Category.name_hant, func.count(Order.id))
+        .outerjoin(Category, Category.id == Order.category_id)
+        .where(in_period)
+        .group_by(Order.kind, Category.name_hans, Category.name_hant)
+        .order_by(func.count(Order.id).desc(), Order.kind, Category.name_hans)
+    )
+    for kind, hans, hant, count in rows:
+        category = (hans, hant or hans) if hans else None
+        report.by_kind.append(KindCount(OrderKind(kind), category, int(count)))
+    report.orders = sum(k.orders for k in report.by_kind)
+
+    # On time against each limit: orders that were in the status, and those that passed its
+    # limit (the sweep's reminder or escalation in that status).
+    event_of_period = and_(OrderEvent.order_id == Order.id, in_period)
+    reached = dict(
+        (
+            await session.execute(
+                select(OrderEvent.to_status, func.count(distinct(OrderEvent.order_id)))
+                .join(Order, event_of_period)
+                .where(OrderEvent.to_status.in_([str(s) for s in LIMITED]))
+                .group_by(OrderEvent.to_status)
+            )
+        ).all()
+    )
+    late = dict(
+        (
+            await session.execute(
+                select(OrderEvent.from_status, func.count(distinct(OrderEvent.order_id)))
+                .join(Order, event_of_period)
+                .where(
+                    OrderEvent.action.in_(OVERDUE_ACTIONS),
+                    OrderEvent.from_status.in_([str(s) for s in LIMITED]),
+                )
+                .group_by(OrderEvent.from_status)
+            )
+        ).all()
+    )
+    for status in LIMITED:
+        report.limits.append(
+            LimitRate(status, int(reached.get(str(status), 0)), int(late.get(str(status), 0)))
+        )
+
+    # Times from registration to the first dispatch, acceptance, arrival, completion.
+    firsts = [
+        func.min(case((OrderEvent.action == str(step), OrderEvent.at))).label(str(step))
+        for step in STEPS
+    ]
+    rows = await session.execute(
+        select(Order.created_at, *firsts)
+        .join(OrderEvent, OrderEvent.order_id == Order.id)
+        .where(in_period, OrderEvent.action.in_([str(s) for s in STEPS]))
+        .group_by(Order.id, Order.created_at)
+    )
+    spans: dict[Action, list[timedelta]] = {step: [] for step in STEPS}
+    for created_at, *moments in rows:
+        for step, moment in zip(STEPS, moments, strict=True):
+            if moment is not None:
+                spans[step].append(_aware(moment) - _aware(created_at))
+    for step in STEPS:
+        values = spans[step]
+        report.steps.append(StepTimes(step, len(values), median(values), percentile(values, 0.9)))
+
+    # Reopen rate: of the orders completed, those reopened after.
+    def has(action: Action):
+        return exists().where(OrderEvent.order_id == Order.id, OrderEvent.action == str(action))
+
+    completed, reopened = (
+        await session.execute(
+            select(
+                func.count(case((has(Action.COMPLETE), Order.id))),
+                func.count(case((has(Action.REOPEN), Order.id))),
+            ).where(in_period)
+        )
+    ).one()
+    report.completed, report.reopened = int(completed), int(reopened)
+
+    # Complaints by team.
+    rows = await session.execute(
+        select(Team.name, func.count(Order.id))
+        .select_from(Order)
+        .outerjoin(Team, Team.id == Order.team_id)
+        .where(in_period, Order.kind == str(OrderKind.COMPLAINT))
+        .group_by(Team.name)
+        .order_by(func.count(Order.id).desc(), Team.name)
+    )
+    report.complaints = [TeamComplaints(name, int(count)) for name, count in rows]
+
+    # Fees collected per worker and day (the day they were collected).
+    day = _local_day(uow, Order.fee_collected_at, estate.timezone, start).label("day")
+    rows = await session.execute(
+        select(Order.fee_collected_by, day, func.count(Order.id), func.sum(Order.fee))
+        .where(
+            Order.estate_id == estate.id,
+            Order.fee_collected_at >= start,
+            Order.fee_collected_at < end,
+            Order.fee.is_not(None),
+        )
+        .group_by(Order.fee_collected_by, day)
+        .order_by(day, Order.fee_collected_by)
+    )
+    names: dict[int, str | None] = {}
+    for person_id, local_day, count, total in rows:
+        if person_id is not None and person_id not in names:
+            names[person_id] = await people.name_of(uow, person_id)
+        report.fees.append(
+            FeeDay(
+                person_id,
+                names.get(person_id),
+                _as_date(local_day),
+                int(count),
+                Decimal(str(total)).quantize(Decimal("0.01")),
+            )
+        )
+
+    if staff_figures:
+        report.staff = await _staff(uow, in_period, names)
+    return report
+
+
+async def _staff(uow: UnitOfWork, in_period, names: dict[int, str | None]) -> list[WorkerFigures]:
+    """Per worker, from what they did (the events they made, so a job reopened and handed to
+    the desk still counts for whoever did it): jobs accepted, completed, completed without
+    passing any time limit, completions disputed, completions reopened. One statement."""
+    done = OrderEvent.action == str(Action.COMPLETE)
+
+    def has(*actions: str):
+        other = aliased(OrderEvent)
+        return exists().where(other.order_id == OrderEvent.order_id, other.action.in_(actions))
+
+    def orders_where(condition):
+        return func.count(distinct(case((condition, OrderEvent.order_id))))
+
+    rows = await uow.session.execute(
+        select(
+            OrderEvent.actor_id,
+            orders_where(OrderEvent.action == str(Action.ACCEPT)),
+            orders_where(done),
+            orders_where(and_(done, ~has(*OVERDUE_ACTIONS))),
+            orders_where(and_(done, has(str(Action.DISPUTE)))),
+            orders_where(and_(done, has(str(Action.REOPEN)))),
+        )
+        .join(Order, and_(Order.id == OrderEvent.order_id, in_period))
+        .where(
+            OrderEvent.action.in_([str(Action.ACCEPT), str(Action.COMPLETE)]),
+            OrderEvent.actor_id.is_not(None),
+        )
+        .group_by(OrderEvent.actor_id)
+        .order_by(OrderEvent.actor_id)
+    )
+    figures = []
+    for person_id, jobs, completed, on_time, disputes, reopened in rows:
+        if person_id not in names:
+            names[person_id] = await people.name_of(uow, person_id)
+        figures.append(
+            WorkerFigures(
+                person_id,
+                names[person_id],
+                int(jobs),
+                int(completed),
+                int(on_time),
+                int(disputes),
+                int(reopened),
+            )
+        )
+    return figures
+
+
+async def raw_orders(uow: UnitOfWork, estate_code: str, period: Period) -> list[RawOrder]:
+    """The orders behind the figures, phone numbers masked (for the workbook's last sheet)."""
+    estate = await uow.session.scalar(select(Estate).where(Estate.code == estate_code.upper()))
+    if estate is None:
+        raise NotFound()
+    start, end = period.bounds(estate.timezone)
+    rows = (
+        await uow.session.execute(
+            select(Order.id, Person)
+            .outerjoin(Person, Person.id == Order.reporter_id)
+            .where(Order.estate_id == estate.id, Order.created_at >= start, Order.created_at < end)
+            .order_by(Order.id)
+        )
+    ).all()
+    views = await views_of(uow, [order_id for order_id, _ in rows])
+    phones = {}
+    for order_id, person in rows:
+        phone = uow.cipher.decrypt(person.phone_enc) if person and person.phone_enc else None
+        phones[order_id] = mask_phone(phone) if phone else None
+    workers: dict[int, str | None] = {}
+    result = []
+    for view in views:
+        if view.assignee_id is not None and view.assignee_id not in workers:
+            workers[view.assignee_id] = await people.name_of(uow, view.assignee_id)
+        category = None
+        if view.category_hans:
+            category = (view.category_hans, view.category_hant or view.category_hans)
+        result.append(
+            RawOrder(
+                view.number,
+                view.created_at,
+                view.kind,
+                category,
+                view.status,
+                str(view.priority),
+                view.unit_label,
+                view.place,
+                workers.get(view.assignee_id) if view.assignee_id else None,
+                phones.get(view.id),
+                view.fee,
+            )
+        )
+    return result
+
+
+async def may_read(uow: UnitOfWork, person_id: int | None, estate_code: str) -> bool:
+    """Supervisors, managers and admins of the estate read its report and staff figures."""
+    if person_id is None:
+        return False
+    found = await uow.session.scalar(
+        select(StaffRole.id)
+        .join(Estate, Estate.id == StaffRole.estate_id)
+        .where(
+            StaffRole.person_id == person_id,
+            StaffRole.active.is_(True),
+            Estate.code == estate_code.upper(),
+            StaffRole.role.in_([str(r) for r in REPORT_ROLES]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def estates_readable(uow: UnitOfWork, person_id: int | None) -> list[str]:
+    if person_id is None:
+        return []
+    rows = await uow.session.scalars(
+        select(Estate.code)
+        .join(StaffRole, StaffRole.estate_id == Estate.id)
+        .where(
+            StaffRole.person_id == person_id,
+            StaffRole.active.is_(True),
+            StaffRole.role.in_([str(r) for r in REPORT_ROLES]),
+        )
+        .distinct()
+        .order_by(Estate.code)
+    )
+    return list(rows)
+
+
+async def record_export(
+    uow: UnitOfWork,
+    estate_code: str,
+    period: Period,
+    what: str,
+    *,
+    person_id: int | None = None,
+    asked_by: str | None = None,
+) -> None:
+    """Every export is kept: who asked (a person in chat, an operator's login on the command
+    line), when, which estate and period, in which form."""
+    estate = await uow.session.scalar(select(Estate).where(Estate.code == estate_code.upper()))
+    if estate is None:
+        raise NotFound()
+    if person_id is not None and not await may_read(uow, person_id, estate_code):
+        raise PermissionDenied()
+    uow.add(
+        ReportExport(
+            estate_id=estate.id,
+            person_id=person_id,
+            asked_by=asked_by,
+            period=period.label,
+            what=what,
+            at=uow.clock.now(),
+        )
+    )
+    await uow.flush()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -1,0 +1,438 @@
+"""The report's figures from a known set of orders, compared with numbers worked out by hand."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FakeClock
+from core.crypto import Cipher, new_key
+from core.db import create_engine, session_factory
+from core.enums import OrderKind, OrderStatus
+from core.errors import InvalidInput
+from core.lifecycle import Action, Actor
+from core.models import Base, Category
+from core.services import directory, dispatch, importer, jobs, orders, reports
+from core.services.jobs import CompletionReport
+from core.services.orders import NewOrder
+from core.uow import UnitOfWorkFactory
+
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+MIN = timedelta(minutes=1)
+
+
+@pytest.fixture
+async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    engine = create_engine(db_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(T0), Cipher(new_key()))
+    async with factory() as uow:
+        await importer.import_csv(uow, SAMPLE.read_bytes())
+        await uow.commit()
+    yield factory
+    await engine.dispose()
+
+
+class Story:
+    def __init__(self, uows: UnitOfWorkFactory) -> None:
+        self.uows = uows
+        self.clock: FakeClock = uows.clock  # type: ignore[assignment]
+
+    async def setup(self) -> None:
+        async with self.uows() as uow:
+            estate = await directory.require_estate(uow, "BX")
+            self.estate_id = estate.id
+            unit = await directory.find_unit(uow, estate.id, "1栋", "101")
+            assert unit is not None
+            self.unit_id = unit.id
+            self.zhang = await directory.staff_person(uow, estate.id, "13800000001")
+            self.desk = await directory.staff_person(uow, estate.id, "13800000003")
+            self.supervisor = await directory.staff_person(uow, estate.id, "13800000004")
+            cats = list(
+                await uow.session.scalars(
+                    select(Category)
+                    .where(
+                        Category.estate_id == estate.id,
+                        Category.kind == str(OrderKind.IN_HOME_REPAIR),
+                    )
+                    .order_by(Category.sort, Category.id)
+                )
+            )
+            self.x, self.y = [(c.id, c.name_hans) for c in cats[:2]]
+
+    async def at(self, moment: datetime, step) -> None:
+        self.clock.set(moment)
+        async with self.uows() as uow:
+            await step(uow)
+            uow.take_news()
+            await uow.commit()
+
+    async def register(self, moment: datetime, kind: OrderKind, category=None) -> int:
+        ids: list[int] = []
+
+        async def step(uow) -> None:
+            new = NewOrder(
+                self.estate_id,
+                kind,
+                "x",
+                None,
+                unit_id=self.unit_id,
+                category_id=category[0] if category else None,
+            )
+            ids.append((await orders.register(uow, new, Actor.system())).id)
+
+        await self.at(moment, step)
+        return ids[0]
+
+    async def job(self, order_id: int, minutes: tuple[int, int, int, int], fee: str | None) -> None:
+        """Dispatched, accepted, arrived, completed `minutes` after T0."""
+        d, a, r, c = minutes
+
+        async def dispatched(uow) -> None:
+            await dispatch.dispatch(uow, order_id, self.zhang, self.desk)
+
+        async def accepted(uow) -> None:
+            await jobs.accept(uow, order_id, self.zhang)
+
+        async def arrived(uow) -> None:
+            await jobs.arrive(uow, order_id, self.zhang)
+
+        async def completed(uow) -> None:
+            report = CompletionReport("done", fee=Decimal(fee) if fee else None)
+            await jobs.complete(uow, order_id, self.zhang, report)
+
+        await self.at(T0 + d * MIN, dispatched)
+        await self.at(T0 + a * MIN, accepted)
+        await self.at(T0 + r * MIN, arrived)
+        await self.at(T0 + c * MIN, completed)
+
+
+async def november(uows: UnitOfWorkFactory) -> Story:
+    """The known set of orders: A, B and D repairs done by 张师傅 (B late to dispatch, D
+    reopened), a complaint, an inquiry on 1 November and one on 31 October (local time)."""
+    story = Story(uows)
+    await story.setup()
+    a = await story.register(T0, OrderKind.IN_HOME_REPAIR, story.x)
+    b = await story.register(T0, OrderKind.IN_HOME_REPAIR, story.x)
+    await story.register(T0, OrderKind.COMPLAINT)
+    d = await story.register(T0, OrderKind.IN_HOME_REPAIR, story.y)
+    # 20:00 on 31 October in Shanghai: last month. 00:30 on 1 November: this month.
+    await story.register(datetime(2026, 10, 31, 12, 0, tzinfo=UTC), OrderKind.INQUIRY)
+    await story.register(datetime(2026, 10, 31, 16, 30, tzinfo=UTC), OrderKind.INQUIRY)
+
+    async def remind_b(uow) -> None:  # B waited past its 30 minutes for dispatch
+        await orders.act(uow, b, Action.REMIND, Actor.system(), "overdue: registered")
+
+    await story.at(T0 + 35 * MIN, remind_b)
+    await story.job(a, (10, 20, 60, 120), "50")  # collected by the worker at once
+    await story.job(b, (40, 50, 180, 300), "150")  # at the threshold: waits for a supervisor
+
+    async def collect_b(uow) -> None:
+        await jobs.collect_fee(uow, b, story.supervisor)
+
+    await story.at(T0 + 360 * MIN, collect_b)
+    await story.job(d, (20, 25, 40, 60), None)
+
+    async def confirm_and_reopen_d(uow) -> None:
+        await orders.act(uow, d, Action.CONFIRM, Actor.system())
+        await orders.act(uow, d, Action.REOPEN, Actor.system(), "leaks again")
+
+    await story.at(T0 + 120 * MIN, confirm_and_reopen_d)
+
+    return story
+
+
+async def test_monthly_figures_match_the_hand_count(uows: UnitOfWorkFactory) -> None:
+    story = await november(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=True)
+
+    assert report.orders == 5  # A, B, the complaint, D, the inquiry of 1 November
+    kinds = {(k.kind, k.category[0] if k.category else None): k.orders for k in report.by_kind}
+    assert kinds == {
+        (OrderKind.IN_HOME_REPAIR, story.x[1]): 2,
+        (OrderKind.IN_HOME_REPAIR, story.y[1]): 1,
+        (OrderKind.COMPLAINT, None): 1,
+        (OrderKind.INQUIRY, None): 1,
+    }
+    limits = {rate.status: (rate.reached, rate.late) for rate in report.limits}
+    assert limits == {
+        OrderStatus.REGISTERED: (5, 1),  # B was late to dispatch
+        OrderStatus.DISPATCHED: (3, 0),
+        OrderStatus.ACCEPTED: (3, 0),
+        OrderStatus.ON_SITE: (3, 0),
+    }
+    assert report.limits[0].on_time == pytest.approx(0.8)
+    steps = {s.step: (s.orders, s.median, s.p90) for s in report.steps}
+    assert (
+        steps
+        == {  # minutes: dispatch 10/40/20, accept 20/50/25, arrive 60/180/40, done 120/300/60
+            Action.DISPATCH: (3, 20 * MIN, 40 * MIN),
+            Action.ACCEPT: (3, 25 * MIN, 50 * MIN),
+            Action.ARRIVE: (3, 60 * MIN, 180 * MIN),
+            Action.COMPLETE: (3, 120 * MIN, 300 * MIN),
+        }
+    )
+    assert (report.completed, report.reopened) == (3, 1)
+    assert report.reopen_rate == pytest.approx(1 / 3)
+    assert [(c.team, c.complaints) for c in report.complaints] == [(None, 1)]
+    fees = {(f.worker_id, f.day): (f.orders, f.total) for f in report.fees}
+    assert fees == {
+        (story.zhang, date(2026, 11, 23)): (1, Decimal("50.00")),
+        (story.supervisor, date(2026, 11, 23)): (1, Decimal("150.00")),
+    }
+    assert report.staff is not None
+    [zhang] = report.staff
+    assert (zhang.worker_id, zhang.worker) == (story.zhang, "张师傅")
+    # Three jobs done; B passed a time limit; D (reopened) still counts as his.
+    assert (zhang.jobs, zhang.completed, zhang.on_time, zhang.disputes, zhang.reopened) == (
+        3,
+        3,
+        2,
+        0,
+        1,
+    )
+
+    async with uows() as uow:
+        october = await reports.build(uow, "BX", reports.month("2026-10"), staff_figures=False)
+        raw = await reports.raw_orders(uow, "BX", reports.month("2026-11"))
+    assert october.orders == 1 and october.staff is None and october.fees == []
+    assert len(raw) == 5 and all(r.phone is None or "*" in r.phone for r in raw)
+
+
+async def test_a_fee_collected_late_in_the_evening_counts_on_the_local_day(
+    uows: UnitOfWorkFactory,
+) -> None:
+    story = Story(uows)
+    await story.setup()
+    order = await story.register(T0, OrderKind.IN_HOME_REPAIR, story.x)
+    # 23:30 in Shanghai on the 23rd is 15:30 UTC; 00:30 on the 24th is 16:30 UTC.
+    await story.job(order, (1, 2, 3, 14 * 60 + 30), "20")
+    second = await story.register(T0, OrderKind.IN_HOME_REPAIR, story.x)
+    await story.job(second, (1, 2, 3, 15 * 60 + 30), "30")
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
+    assert [(f.day, f.total) for f in report.fees] == [
+        (date(2026, 11, 23), Decimal("20.00")),
+        (date(2026, 11, 24), Decimal("30.00")),
+    ]
+
+
+def test_periods() -> None:
+    assert reports.month("2026-11") == reports.Period(
+        date(2026, 11, 1), date(2026, 11, 30), "2026-11"
+    )
+    assert reports.month("2026-12").last == date(2026, 12, 31)
+    assert reports.quarter("2026Q4") == reports.Period(
+        date(2026, 10, 1), date(2026, 12, 31), "2026Q4"
+    )
+    assert reports.quarter("2027q1").last == date(2027, 3, 31)
+    assert reports.last_month(date(2027, 1, 15)).label == "2026-12"
+    start, end = reports.month("2026-11").bounds("Asia/Shanghai")
+    assert start == datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+    assert end == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    for bad in ("2026-13", "2026/11", "nov"):
+        with pytest.raises(InvalidInput):
+            reports.month(bad)
+    with pytest.raises(InvalidInput):
+        reports.quarter("2026Q5")
+    assert reports.percentile([MIN * n for n in range(1, 11)], 0.9) == 9 * MIN
+    assert reports.median([MIN, 3 * MIN, 2 * MIN, 4 * MIN]) == 2.5 * MIN
+
+
+# --- the report as text, CSV and a workbook; the command; every export recorded ----------------
+
+
+async def test_workbook_opens_and_its_sums_match(uows: UnitOfWorkFactory) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.views import report_views
+    from core.i18n import Translator
+
+    await november(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=True)
+        raw = await reports.raw_orders(uow, "BX", reports.month("2026-11"))
+    for locale, fees_title, staff_title in (
+        ("zh_Hans", "每人每日收取费用", "员工考核数据"),
+        ("zh_Hant", "每人每日收取費用", "員工考核數據"),
+    ):
+        t = Translator(locale, "Asia/Shanghai")
+        book = load_workbook(io.BytesIO(report_views.as_xlsx(t, report, raw)))
+        assert fees_title in book.sheetnames and staff_title in book.sheetnames
+        assert len(book.sheetnames) == 8  # seven tables and the raw orders
+        fees = list(book[fees_title].iter_rows(min_row=2, values_only=True))
+        assert sum(row[3] for row in fees) == 200.0 and sum(row[2] for row in fees) == 2
+        kinds = list(book[book.sheetnames[1]].iter_rows(min_row=2, values_only=True))
+        assert sum(row[2] for row in kinds) == 5
+        orders_sheet = book[book.sheetnames[-1]]
+        assert orders_sheet.max_row == 1 + 5
+        text = report_views.as_text(t, report)
+        assert "20分钟" in text or "20分鐘" in text  # the median time to dispatch
+        assert "33.3%" in text  # reopen rate: 1 of 3 completed
+        csv_text = report_views.as_csv(t, report, raw)
+        assert csv_text.count("BX-") == 5
+
+    # A report without staff figures has no staff sheet.
+    async with uows() as uow:
+        bare = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
+    t = Translator("zh_Hans", "Asia/Shanghai")
+    assert "员工考核数据" not in report_views.as_text(t, bare)
+
+
+async def test_exports_are_recorded_and_only_for_those_who_may_read(
+    uows: UnitOfWorkFactory,
+) -> None:
+    from core.errors import PermissionDenied
+    from core.models import ReportExport
+
+    story = await november(uows)
+    period = reports.month("2026-11")
+    async with uows() as uow:
+        assert await reports.may_read(uow, story.supervisor, "BX")
+        assert not await reports.may_read(uow, story.zhang, "BX")
+        assert not await reports.may_read(uow, story.desk, "BX")  # dispatchers do not
+        await reports.record_export(uow, "BX", period, "chat", person_id=story.supervisor)
+        await reports.record_export(uow, "BX", period, "xlsx", asked_by="ops")
+        with pytest.raises(PermissionDenied):
+            await reports.record_export(uow, "BX", period, "chat", person_id=story.zhang)
+        await uow.commit()
+    async with uows() as uow:
+        rows = list(await uow.session.scalars(select(ReportExport).order_by(ReportExport.id)))
+        seen = [(r.person_id, r.asked_by, r.what, r.period, r.at) for r in rows]
+    at = T0 + 120 * MIN  # the clock of the story's last step
+    assert seen == [
+        (story.supervisor, None, "chat", "2026-11", at),
+        (None, "ops", "xlsx", "2026-11", at),
+    ]
+
+
+def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) -> None:
+    import asyncio
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from bot.cli.admin import admin_app
+    from core.models import ReportExport
+
+    key = new_key()
+
+    async def prepare() -> None:
+        engine = create_engine(db_url)
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        factory = UnitOfWorkFactory(session_factory(engine), FakeClock(T0), Cipher(key))
+        async with factory() as uow:
+            await importer.import_csv(uow, SAMPLE.read_bytes())
+            await uow.commit()
+        await november(factory)
+        await engine.dispose()
+
+    async def exports() -> list[str]:
+        engine = create_engine(db_url)
+        factory = UnitOfWorkFactory(session_factory(engine), FakeClock(T0), Cipher(key))
+        async with factory() as uow:
+            rows = list(await uow.session.scalars(select(ReportExport).order_by(ReportExport.id)))
+            seen = [f"{r.what} {r.period} {bool(r.asked_by)}" for r in rows]
+        await engine.dispose()
+        return seen
+
+    asyncio.run(prepare())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DATA_KEY", key)
+    runner = CliRunner()
+    result = runner.invoke(admin_app, ["report", "--estate", "bx", "--month", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "碧溪花园统计报表（2026-11）" in result.stdout and "张师傅" in result.stdout
+    out = tmp_path / "q4.xlsx"
+    result = runner.invoke(
+        admin_app,
+        ["report", "--estate", "BX", "--quarter", "2026Q4", "--format", "xlsx", "--out", str(out),
+         "--locale", "zh_Hant"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert book[book.sheetnames[-1]].max_row == 1 + 6  # both inquiries fall in the quarter
+    result = runner.invoke(
+        admin_app,
+        ["report", "--estate", "BX", "--from", "2026-11-01", "--to", "2026-11-01", "--format",
+         "csv"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("BX-") == 1  # the inquiry of 1 November only
+    assert "13800000" not in result.stdout
+    result = runner.invoke(admin_app, ["report", "--estate", "BX", "--month", "2026-13"])
+    assert result.exit_code != 0
+    assert asyncio.run(exports()) == [
+        "text 2026-11 True",
+        "xlsx 2026Q4 True",
+        "csv 2026-11-01–2026-11-01 True",
+    ]
+
+
+async def test_pareto_chart_renders_every_glyph_in_both_scripts(uows: UnitOfWorkFactory) -> None:
+    """No missing-glyph box: the packaged font maps every character drawn, matplotlib warns of
+    no missing glyph, and the image is a PNG with the bars sorted most first."""
+    import logging
+    import warnings
+
+    from matplotlib.ft2font import FT2Font
+
+    from bot.views import charts
+    from core.i18n import Translator
+
+    story = await november(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
+    family, path = charts.cjk_font()
+    assert "CJK" in family
+    mapped = set(FT2Font(path).get_charmap())
+    for locale in ("zh_Hans", "zh_Hant"):
+        t = Translator(locale, "Asia/Shanghai")
+        items = charts.pareto_items(t, report)
+        assert [count for _, count in items] == [2, 1, 1, 1]
+        assert items[0][0] == (story.x[1] if locale == "zh_Hans" else items[0][0])
+        drawn = "".join(name for name, _ in items) + t("Orders") + report.estate_name
+        drawn += t("Pareto chart of categories, {estate}, {period}", estate="", period="")
+        missing = {ch for ch in drawn if not ch.isspace() and ord(ch) not in mapped}
+        assert not missing, missing
+        records: list[logging.LogRecord] = []
+        handler = logging.Handler()
+        handler.emit = records.append  # type: ignore[method-assign]
+        logging.getLogger("matplotlib").addHandler(handler)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # "Glyph … missing from font(s)" is a warning
+                png = charts.pareto_png(t, report)
+        finally:
+            logging.getLogger("matplotlib").removeHandler(handler)
+        assert not [r for r in records if "missing" in r.getMessage().lower()]
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_the_glyph_check_would_catch_a_box() -> None:
+    """The same check fails with matplotlib's default font, which has no Chinese."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.add_subplot().set_title("派工", fontfamily="DejaVu Sans")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(__import__("io").BytesIO(), format="png")
+    assert any("missing" in str(w.message).lower() for w in caught)
