@@ -387,3 +387,14 @@ class RoutineRun(Base):
     routine: Mapped[str] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(Date)
     started_at: Mapped[datetime]
+
+
+class KeyCheck(Base):
+    """One row: a known text encrypted with the data key at first use, so that a process started
+    with another key refuses to start instead of failing on the first name it reads."""
+
+    __tablename__ = "key_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

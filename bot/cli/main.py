@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.help import Typer
 from bot.runtime.loop import run_event_loop
 from bot.runtime.settings import Settings
+from core.services.keycheck import WrongDataKey
 
-app = typer.Typer(help="Guanjia: the Telegram front desk of a property-management company.")
-db_app = typer.Typer(help="Database migrations.")
+app = Typer(help="Guanjia: the Telegram front desk of a property-management company.")
+db_app = Typer(help="Database migrations.")
 app.add_typer(db_app, name="db")
 
 
@@ -46,6 +48,7 @@ def run(
     async def main() -> None:
         runtime = build_runtime(settings)
         try:
+            await runtime.verify_key()
             core = Core.build(runtime)
             if settings.framework == "ptb":
                 from bot.channels.ptb_channel import run_ptb
@@ -60,7 +63,11 @@ def run(
         finally:
             await runtime.close()
 
-    run_event_loop(main())
+    try:
+        run_event_loop(main())
+    except WrongDataKey as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")

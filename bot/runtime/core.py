@@ -56,9 +56,11 @@ class Core:
     @classmethod
     def build(cls, runtime: Runtime) -> Core:
         settings = runtime.settings
-        config = BotConfig(
-            bot_username=settings.bot_username, default_locale=settings.default_locale
-        )
+        config = BotConfig(default_locale=settings.default_locale)
+        if settings.bot_username:
+            config = BotConfig(
+                bot_username=settings.bot_username, default_locale=settings.default_locale
+            )
         pipeline = Pipeline(runtime.uow_factory, routers(), config)
         return cls(runtime, pipeline, config)
 

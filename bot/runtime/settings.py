@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     # encrypted with it, so losing it loses them.
     data_key: SecretStr | None = None
     bot_token: SecretStr | None = None
-    bot_username: str = "guanjia_bot"
+    # The bot's username, for invitation links; asked from the Bot API (getMe) when unset.
+    bot_username: str | None = None
     # Telegram's API by default; the emulator or a local Bot API server otherwise.
     api_base: str = "https://api.telegram.org"
     framework: Literal["aiogram", "ptb"] = "aiogram"
