@@ -123,6 +123,7 @@ class Scheduler:
             IntervalTrigger(seconds=SWEEP_SECONDS, timezone=UTC),
             args=[self.tick],
             id="tick",
+            name="time-limit sweep",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,  # late is better than never: the tick is idempotent
@@ -132,6 +133,7 @@ class Scheduler:
             IntervalTrigger(seconds=PRUNE_SECONDS, timezone=UTC),
             args=[self.prune],
             id="prune",
+            name="housekeeping",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
@@ -145,6 +147,7 @@ class Scheduler:
                     CronTrigger(hour=at.hour, minute=at.minute, timezone=estate.timezone),
                     args=[lambda estate_id=estate.id: self.run_routines_of(estate_id)],
                     id=f"{routine}:{estate.id}",
+                    name=f"{routine} for estate {estate.id}",
                     max_instances=1,
                     coalesce=True,
                     misfire_grace_time=None,

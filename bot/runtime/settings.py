@@ -36,5 +36,7 @@ class Settings(BaseSettings):
     # kept before the hourly housekeeping deletes it; 0: at the next housekeeping.
     outbox_retention_days: int = Field(default=7, ge=0)
     log_level: str = "INFO"
+    # text: one readable line per event; json: one JSON object a line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
     # Seconds a getUpdates long poll waits; stopping waits for the poll under way to end.
     polling_timeout: int = 10

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core import lifecycle
+from core import lifecycle, logcontext
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Priority, Role
 from core.errors import NotFound
 from core.lifecycle import Action, Actor
@@ -216,6 +216,7 @@ def _record(
     from_status: str | None,
     note: str | None = None,
 ) -> None:
+    logcontext.note_order(order.number)  # for the log lines that follow (ids only)
     uow.add(
         OrderEvent(
             order_id=order.id,
