@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -134,6 +135,20 @@ def in_simplified(text: str) -> str:
 def in_script(text: str, locale: str) -> str:
     """Estate data typed in Simplified (estate, building names), shown in the reader's script."""
     return _to_traditional().convert(text) if locale == "zh_Hant" else text
+
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def place(*parts: str | None) -> str:
+    """A place's parts joined as Chinese writes them, `碧溪花园1栋101`: a space only between two
+    Latin letters or digits (`Tower A 1001`), never beside a Chinese character."""
+    joined = ""
+    for part in (p.strip() for p in parts if p and p.strip()):
+        if joined and not _WIDE.match(joined[-1]) and not _WIDE.match(part[0]):
+            joined += " "
+        joined += part
+    return joined
 
 
 def pick_name(locale: str, hans: str, hant: str) -> str:

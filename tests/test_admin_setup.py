@@ -192,7 +192,7 @@ async def test_import_example(uows: UnitOfWorkFactory) -> None:
         assert (binding.status, binding.relation) == (BindingStatus.VERIFIED, Relation.OWNER)
         unit = await directory.get_unit(uow, binding.unit_id)
         assert unit is not None
-        assert unit.label == "1栋 101"
+        assert unit.label == "1栋101"
 
 
 async def test_import_twice_creates_nothing_twice(uows: UnitOfWorkFactory) -> None:
@@ -352,7 +352,7 @@ async def test_unit_invitation_is_redeemed_once(uows: UnitOfWorkFactory, clock: 
         )
         await uow.commit()
     assert [v.unit_id for v in views] == [units[1].id, units[0].id]
-    assert [v.unit_label for v in views] == ["1栋 102", "1栋 101"]
+    assert [v.unit_label for v in views] == ["1栋102", "1栋101"]
     assert all(CODE.fullmatch(v.code) for v in views)
     assert len({v.code for v in views}) == 2
     assert views[0].expires_at == START + timedelta(days=30)

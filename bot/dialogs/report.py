@@ -34,6 +34,7 @@ from bot.views.menus import Menu, MenuItem, main_menu
 from bot.views.slots import Slot, day_rows, days_offered, open_slots, slot_rows, window
 from core.enums import OrderKind, Priority
 from core.i18n import N_, pick_name
+from core.i18n import place as join_place
 from core.lifecycle import Action, Actor
 from core.news import DeskReason
 from core.services import directory, dispatch, orders, residents
@@ -209,7 +210,14 @@ async def ask(ctx: Context, field: Field | None) -> None:
             Reply(
                 ctx.t("Which home is it for?"),
                 buttons=[
-                    [_button(ctx, ctx.t.name(f"{h.estate_name} {h.label}"), Field.HOME, h.unit_id)]
+                    [
+                        _button(
+                            ctx,
+                            ctx.t.name(join_place(h.estate_name, h.label)),
+                            Field.HOME,
+                            h.unit_id,
+                        )
+                    ]
                     for h in homes
                 ],
             )
@@ -314,7 +322,7 @@ async def summary(ctx: Context) -> Reply:
     elif data.get("unit_id") and kind in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
         unit = await directory.get_unit(ctx.uow, data["unit_id"])
         if unit is not None:
-            home = ctx.t.name(f"{unit.building_name} {unit.number}")
+            home = ctx.t.name(join_place(unit.building_name, unit.number))
     draft = OrderFacts(
         kind=kind,
         description=data["description"],

@@ -12,7 +12,7 @@ from bot.conversation.routing import Router
 from bot.dialogs import reasons
 from bot.dialogs.reasons import Purpose
 from bot.views.buttons import CollectFee, DeskAct, DeskOp, DeskPick, MergeInto
-from core.i18n import N_
+from core.i18n import N_, place
 from core.services import candidates, desks, dispatch, incidents, jobs, people
 
 router = Router("desk")
@@ -37,12 +37,13 @@ async def register_desk(ctx: Context) -> None:
 
 def _worker_label(ctx: Context, c: candidates.Candidate) -> str:
     duty = ctx.t("on duty") if c.on_duty else ctx.t("off duty")
-    parts = [c.name or "—", duty, ctx.t("{n} open", n=c.open_jobs)]
-    if c.skills:
-        parts.append("/".join(c.skills))
+    label = ctx.t(
+        "{name} ({duty}, {n} open)", name=ctx.t.name(c.name or "—"), duty=duty, n=c.open_jobs
+    )
+    extras = ["/".join(c.skills)] if c.skills else []
     if c.buildings:
-        parts.append(",".join(c.buildings))
-    return " · ".join(parts)
+        extras.append(ctx.t.name(",".join(c.buildings)))
+    return place(label, *extras)
 
 
 @router.button(DeskAct)
@@ -78,7 +79,11 @@ NOBODY_ON_DUTY = N_("Nobody who could do this job is on duty now.")
 async def _dispatched_note(ctx: Context, order) -> None:
     name = await people.name_of(ctx.uow, order.assignee_id) if order.assignee_id else None
     await ctx.edit(
-        ctx.t("Order {number} dispatched to {worker}.", number=order.number, worker=name or "—")
+        ctx.t(
+            "Order {number} dispatched to {worker}.",
+            number=order.number,
+            worker=ctx.t.name(name or "—"),
+        )
     )
 
 

@@ -55,7 +55,7 @@ def fact_lines(t: Translator, facts: OrderFacts) -> list[str]:
     if facts.category:
         lines.append(t("Category: {category}", category=pick_name(t.locale, *facts.category)))
     if facts.home:
-        lines.append(t("Home: {home}", home=facts.home))
+        lines.append(t("Home: {home}", home=t.name(facts.home)))
     if facts.place:
         lines.append(t("Place: {place}", place=facts.place))
     lines.append(t("Description: {text}", text=facts.description))

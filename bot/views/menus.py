@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from babel import Locale
-
 from bot.conversation.context import Context
 from bot.conversation.payloads import Payload
 from bot.conversation.replies import Button, Reply
 from core.enums import STAFF_ROLES, Role
-from core.i18n import LOCALES, N_
+from core.i18n import LOCALES, N_, Translator
 
 
 class MenuItem(StrEnum):
@@ -79,10 +77,14 @@ def main_menu(ctx: Context, text: str | None = None) -> Reply:
     return Reply(text or ctx.t("How can we help you?"), buttons=rows)
 
 
+# TRANSLATORS: the name of the language this catalogue is in, as its readers call it (简体中文).
+LANGUAGE_NAME = N_("This language's name")
+
+
 def language_menu(ctx: Context) -> Reply:
     """Each language is named in its own script, so anyone can find theirs."""
     buttons = [
-        Button(Locale.parse(locale).get_display_name(locale), ChooseLanguage(locale))
+        Button(Translator(locale).gettext(LANGUAGE_NAME), ChooseLanguage(locale))
         for locale in LOCALES
     ]
     return Reply(ctx.t("Please choose your language."), buttons=[buttons])

@@ -144,14 +144,14 @@ async def _dispatched(audience: Audience, news: OrderActed, order: OrderView) ->
     if order.assignee_id is not None:
         worker = await audience.name(order.assignee_id)
         await audience.reporters(
-            order, lambda t: Reply(t(DISPATCHED, number=order.number, worker=worker))
+            order, lambda t: Reply(t(DISPATCHED, number=order.number, worker=t.name(worker)))
         )
 
 
 async def _accepted(audience: Audience, news: OrderActed, order: OrderView) -> None:
     worker = await audience.name(order.assignee_id)
     await audience.reporters(
-        order, lambda t: Reply(t(ACCEPTED, number=order.number, worker=worker))
+        order, lambda t: Reply(t(ACCEPTED, number=order.number, worker=t.name(worker)))
     )
     if news.note == dispatch.GRABBED:  # taken in the team's group: the card in their own chat
         await audience.person(order.assignee_id, lambda t: job_status_card(t, order, ACCEPTED_HEAD))
@@ -174,7 +174,7 @@ async def _appointment(audience: Audience, news: OrderActed, order: OrderView) -
         if news.note:
             text = t(
                 APPOINTMENT_MOVED,
-                worker=worker,
+                worker=t.name(worker),
                 number=order.number,
                 start=start,
                 end=end,
@@ -200,7 +200,7 @@ def _simple(message_id: str):
     async def render(audience: Audience, news: OrderActed, order: OrderView) -> None:
         worker = await audience.name(order.assignee_id)
         await audience.reporters(
-            order, lambda t: Reply(t(message_id, number=order.number, worker=worker))
+            order, lambda t: Reply(t(message_id, number=order.number, worker=t.name(worker)))
         )
 
     return render
@@ -212,7 +212,7 @@ async def _no_one_home(audience: Audience, news: OrderActed, order: OrderView) -
     now = audience.uow.clock.now()
 
     def build(t: Translator) -> Reply:
-        text = t(NO_ONE_HOME, worker=worker, number=order.number, time=t.time(now))
+        text = t(NO_ONE_HOME, worker=t.name(worker), number=order.number, time=t.time(now))
         return Reply(text, buttons=rebook_rows(t, order, now, estate.timezone))
 
     await audience.reporters(order, build)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from core.crypto import mask_phone, normalize_phone
 from core.enums import STAFF_ROLES, BindingStatus, OrderKind, Relation, Role, TeamKind
 from core.errors import InvalidInput, NotFound
+from core.i18n import place
 from core.models import Building, Category, Estate, Person, StaffRole, Team, Unit, UnitBinding
 from core.services import people
 from core.uow import UnitOfWork
@@ -84,7 +85,7 @@ class UnitView:
 
     @property
     def label(self) -> str:
-        return f"{self.building_name} {self.number}"
+        return place(self.building_name, self.number)
 
 
 @dataclass(frozen=True)

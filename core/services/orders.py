@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from core import lifecycle, logcontext
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Priority, Role
 from core.errors import NotFound
+from core.i18n import place
 from core.lifecycle import Action, Actor
 from core.models import (
     Building,
@@ -192,7 +193,7 @@ async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None)
         return _Labels()
     category = select(Category).where(Category.id == category_id)
     home = (
-        select(Building.name + " " + Unit.number)
+        select(Building.name + "\x1f" + Unit.number)
         .select_from(Unit)
         .join(Building, Building.id == Unit.building_id)
     )
@@ -205,7 +206,8 @@ async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None)
             )
         )
     ).one()
-    return _Labels(*row)
+    hans, hant, home = row
+    return _Labels(hans, hant, None if home is None else place(*home.split("\x1f")))
 
 
 def _record(

@@ -11,6 +11,7 @@ import pytest
 from staff_helpers import latest_order, person_of, press, report_leak
 
 from core.enums import OrderStatus
+from core.i18n import in_simplified
 from core.services import jobs, orders
 from sandbox.world import World
 
@@ -77,7 +78,7 @@ async def test_overdue_acceptance_reminded_redispatched_escalated(world: World, 
     world.clock.advance(timedelta(minutes=31))
     await tick(world)
     escalated = await supervisor.next_message()
-    assert expect["escalated"] in escalated.body and "张师傅" in escalated.body
+    assert expect["escalated"] in escalated.body and "张师傅" in in_simplified(escalated.body)
     assert expect["sorry"] in (await resident.next_message()).body
 
     order = await latest_order(world)
@@ -158,7 +159,7 @@ async def test_digest_and_end_of_day_check_fired_by_the_scheduler(world: World, 
     world.clock.set(datetime(2026, 11, 23, 10, 31, tzinfo=UTC))  # 18:31
     await tick(world)
     report = await _next_with(supervisor, "缺配件，明天上午完成")
-    assert order.number in report.body and "张师傅" in report.body
+    assert order.number in report.body and "张师傅" in in_simplified(report.body)
     before = len(supervisor.transcript())
     await world.restart_bot()  # a restart catches up nothing: every routine ran today
     await tick(world)
