@@ -18,6 +18,7 @@ class MenuItem(StrEnum):
     HOUSEKEEPING = "housekeeping"
     INQUIRY = "inquiry"
     PRAISE = "praise"
+    ALARM = "alarm"
     MY_ORDERS = "orders"
     CONTACT = "contact"
     LANGUAGE = "language"
@@ -44,7 +45,7 @@ RESIDENT_ITEMS = [
     [(MenuItem.HOUSEKEEPING, N_("Home service")), (MenuItem.INQUIRY, N_("Ask or suggest"))],
     [(MenuItem.PRAISE, N_("Praise")), (MenuItem.MY_ORDERS, N_("My orders"))],
     [(MenuItem.CONTACT, N_("Contact the service centre")), (MenuItem.LANGUAGE, N_("Language"))],
-    [(MenuItem.HOMES, N_("My homes"))],
+    [(MenuItem.ALARM, N_("Home alarm")), (MenuItem.HOMES, N_("My homes"))],
 ]
 
 
