@@ -225,7 +225,7 @@ async def test_off_duty_worker_is_not_offered(world: World, lang: str) -> None:
     li = await world.staff_member("13800000009", lang)
     await li.send_command("menu")
     menu = await li.next_message()
-    await press_text(li, menu, "在岗 / 离岗")
+    await press_text(li, menu, "在岗 / 离岗", "在崗 / 離崗")
     duty = await li.next_message()
     await press(li, duty)  # Go off duty
     assert T[lang]["off"] in (await message_with(li, duty.message_id, T[lang]["off"])).body
