@@ -1,7 +1,7 @@
 """The routines through the running bot: its scheduler's tick (called by hand after moving the
-FakeClock) reminds, sends back to the desk and escalates an overdue acceptance, apologising
-to the resident once the promised time has passed; confirms after 48 hours of silence; sends the team digest; asks the
-end-of-day question and reports the answers to the supervisor."""
+FakeClock) reminds, sends back to the desk and escalates an overdue acceptance, apologising to
+the resident once the promised time has passed; confirms after 48 hours of silence; sends the
+team digest; asks the end-of-day question and reports the answers to the supervisor."""
 
 from __future__ import annotations
 
