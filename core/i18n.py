@@ -114,7 +114,17 @@ class Translator:
         return in_script(text, self.locale)
 
     def money(self, amount: Decimal, currency: str = "CNY") -> str:
-        return numbers.format_currency(amount, currency, locale=self.locale)
+        """An amount as the estate's region writes it (the glossary): `80.00 元` in mainland
+        China, `HK$80.00`, `MOP 80.00`, `NT$80` (whole dollars unless there are cents)."""
+        value = Decimal(amount)
+        if currency == "TWD" and value == value.to_integral_value():
+            digits = f"{value:,.0f}"
+        else:
+            digits = f"{value:,.2f}"
+        form = MONEY_FORMS.get(currency)
+        if form is None:
+            return numbers.format_currency(value, currency, locale=self.locale)
+        return form.format(digits)
 
 
 @cache
@@ -136,6 +146,8 @@ def in_script(text: str, locale: str) -> str:
     """Estate data typed in Simplified (estate, building names), shown in the reader's script."""
     return _to_traditional().convert(text) if locale == "zh_Hant" else text
 
+
+MONEY_FORMS = {"CNY": "{} 元", "HKD": "HK${}", "MOP": "MOP {}", "TWD": "NT${}"}
 
 _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 

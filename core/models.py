@@ -68,7 +68,8 @@ class Estate(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     region: Mapped[str] = mapped_column(String(8), default="CN")  # holiday calendar
     default_locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
-    fee_threshold: Mapped[Decimal] = mapped_column(default=Decimal(100))
+    fee_threshold: Mapped[Decimal] = mapped_column(default=Decimal(100))  # in `currency`
+    currency: Mapped[str] = mapped_column(String(3), default="CNY", server_default="CNY")
     service_phone: Mapped[str | None] = mapped_column(String(40))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
 

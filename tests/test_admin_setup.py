@@ -119,6 +119,7 @@ async def test_directory_create_and_look_up(uows: UnitOfWorkFactory) -> None:
             await directory.create_unit(uow, building.id, number)
         await directory.create_team(uow, estate.id, "工程組", TeamKind.ENGINEERING)
         await uow.commit()
+    assert estate.currency == "HKD"  # from the region
     assert (estate.code, estate.timezone, estate.default_locale) == (
         "HK",
         "Asia/Hong_Kong",
@@ -733,3 +734,21 @@ def test_cli_help_reads_as_help() -> None:
     assert re.search(r"^\s+--check\s+Only check", result.stdout, re.M), result.stdout
     result = runner.invoke(app, ["run", "--help"])
     assert "<bool>" not in result.stdout and "--webhook / --no-webhook" in result.stdout
+
+
+async def test_an_estates_currency_follows_its_region_unless_the_file_says(
+    uows: UnitOfWorkFactory,
+) -> None:
+    await _import(
+        uows,
+        "record,estate_code,estate_name,region,currency\n"
+        "estate,BX,碧溪花园,,\nestate,HK,海景苑,HK,\nestate,MC,濠景,MO,\nestate,TP,台景,TW,HKD\n",
+    )
+    async with uows() as uow:
+        found = [
+            (await directory.require_estate(uow, c)).currency for c in ("BX", "HK", "MC", "TP")
+        ]
+    assert found == ["CNY", "HKD", "MOP", "HKD"]
+    with pytest.raises(ImportFailed) as failed:
+        await _import(uows, "record,estate_code,estate_name,currency\nestate,XX,某苑,USD\n")
+    assert "currency 'USD' must be one of CNY, HKD, MOP, TWD" in str(failed.value.errors)

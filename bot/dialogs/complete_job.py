@@ -47,7 +47,9 @@ ASK_FEE = N_("What fee did the resident pay (in yuan)? Write the amount, or tap 
 
 
 async def start(ctx: Context, order: OrderView) -> None:
-    ctx.start_dialog(DIALOG, "work", {"order_id": order.id, "number": order.number})
+    ctx.start_dialog(
+        DIALOG, "work", {"order_id": order.id, "number": order.number, "currency": order.currency}
+    )
     ctx.remember(before=[], after=[])
     await ctx.reply(ctx.t(ASK_WORK, number=order.number))
 
@@ -108,7 +110,10 @@ async def _summary(ctx: Context) -> None:
             after=len(data["after"]),
         ),
         ctx.t("Materials: {materials}", materials=data.get("materials") or "—"),
-        ctx.t("Fee: {fee}", fee=ctx.t.money(fee) if fee else ctx.t(FEE_NONE)),
+        ctx.t(
+            "Fee: {fee}",
+            fee=ctx.t.money(fee, data.get("currency", "CNY")) if fee else ctx.t(FEE_NONE),
+        ),
     ]
     await ctx.reply(
         Reply(
@@ -168,12 +173,12 @@ async def _finish(ctx: Context) -> None:
     if needs_supervisor:
         text = ctx.t(
             "Completed. The fee {fee} is at or above the threshold: a supervisor will record it.",
-            fee=ctx.t.money(order.fee),  # type: ignore[arg-type]
+            fee=ctx.t.money(order.fee, order.currency),  # type: ignore[arg-type]
         )
     elif order.fee:
         text = ctx.t(
             "Completed, and the fee {fee} is recorded as collected by you.",
-            fee=ctx.t.money(order.fee),
+            fee=ctx.t.money(order.fee, order.currency),
         )
     else:
         text = ctx.t("Completed. The resident is asked to confirm.")

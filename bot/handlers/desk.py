@@ -118,7 +118,7 @@ async def on_collect_fee(ctx: Context, payload: CollectFee) -> None:
     await ctx.edit(
         ctx.t(
             "Fee {fee} for order {number} recorded as collected.",
-            fee=ctx.t.money(order.fee),
+            fee=ctx.t.money(order.fee, order.currency),
             number=order.number,
         )
     )

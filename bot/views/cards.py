@@ -23,7 +23,7 @@ def when(t: Translator, order: OrderView) -> tuple[str, str]:
 
 
 def fee_text(t: Translator, order: OrderView) -> str:
-    return t.money(order.fee) if order.fee else t(FEE_NONE)
+    return t.money(order.fee, order.currency) if order.fee else t(FEE_NONE)
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,7 @@ async def _fee_collected(audience: Audience, news: OrderActed, order: OrderView)
     fee = order.fee
     await audience.person(
         order.assignee_id,
-        lambda t: Reply(t(FEE_RECORDED, fee=t.money(fee), number=order.number)),
+        lambda t: Reply(t(FEE_RECORDED, fee=t.money(fee, order.currency), number=order.number)),
     )
 
 
@@ -382,7 +382,7 @@ async def fee_waiting(audience: Audience, news: FeeWaiting) -> None:
     await audience.supervisors(
         order.estate_id,
         lambda t: Reply(
-            t(FEE_WAITING, number=order.number, fee=t.money(fee)),
+            t(FEE_WAITING, number=order.number, fee=t.money(fee, order.currency)),
             buttons=[[Button(t("Record the fee as collected"), CollectFee(order.id))]],
         ),
     )

@@ -74,6 +74,7 @@ class OrderView:
     fee_collected_by: int | None = None
     overdue_stage: int = 0
     escalated: bool = False
+    currency: str = "CNY"  # the estate's: its fees are in it
 
     @property
     def is_open(self) -> bool:
@@ -145,7 +146,7 @@ async def _view(
 ) -> OrderView:
     """`attachments`: the order's files when the caller has them (a new order), else they are
     those loaded with the order (`_load`)."""
-    labels = await _labels(uow, order.category_id, order.unit_id)
+    labels = await _labels(uow, order.estate_id, order.category_id, order.unit_id)
     if attachments is None:
         attachments = tuple(Attachment(a.kind, a.file_ref, a.stage) for a in order.attachments)
     return OrderView(
@@ -177,6 +178,7 @@ async def _view(
         fee_collected_by=order.fee_collected_by,
         overdue_stage=order.overdue_stage or 0,
         escalated=order.escalated,
+        currency=labels.currency,
     )
 
 
@@ -185,12 +187,14 @@ class _Labels:
     category_hans: str | None = None
     category_hant: str | None = None
     unit_label: str | None = None
+    currency: str = "CNY"
 
 
-async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None) -> _Labels:
-    """The category's names and the unit's "building number" label, in one statement."""
-    if category_id is None and unit_id is None:
-        return _Labels()
+async def _labels(
+    uow: UnitOfWork, estate_id: int, category_id: int | None, unit_id: int | None
+) -> _Labels:
+    """The category's names, the unit's "building number" label and the estate's currency, in
+    one statement."""
     category = select(Category).where(Category.id == category_id)
     home = (
         select(Building.name + "\x1f" + Unit.number)
@@ -203,11 +207,13 @@ async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None)
                 category.with_only_columns(Category.name_hans).scalar_subquery(),
                 category.with_only_columns(Category.name_hant).scalar_subquery(),
                 home.where(Unit.id == unit_id).scalar_subquery(),
+                select(Estate.currency).where(Estate.id == estate_id).scalar_subquery(),
             )
         )
     ).one()
-    hans, hant, home = row
-    return _Labels(hans, hant, None if home is None else place(*home.split("\x1f")))
+    hans, hant, home, currency = row
+    label = None if home is None else place(*home.split("\x1f"))
+    return _Labels(hans, hant, label, currency or "CNY")
 
 
 def _record(
