@@ -37,7 +37,12 @@ DISPATCHED = N_("Your order {number} has been given to {worker}, who will contac
 ACCEPTED = N_("{worker} has accepted your order {number}.")
 APPOINTMENT = N_("Appointment for order {number}: {start} to {end}.")
 APPOINTMENT_MOVED = N_(
-    "{worker} asks to move the appointment for order {number} to {start} to {end}. Reason: {reason}"
+    "We are sorry: {worker} needs to move the appointment for order {number} to {start} to "
+    "{end}. Reason: {reason}\nIs the new time all right for you?"
+)
+APPOINTMENT_MOVED_DESK = N_(
+    "Order {number}: {worker} moved the appointment to {start} to {end}. Reason: {reason}. The "
+    "resident is asked to agree or choose another time."
 )
 ON_THE_WAY = N_("{worker} is on the way for your order {number}.")
 ARRIVED = N_("{worker} has arrived for your order {number}.")
@@ -194,6 +199,23 @@ async def _appointment(audience: Audience, news: OrderActed, order: OrderView) -
         )
 
     await audience.reporters(order, build)
+    if news.note:  # a time the resident had agreed to is moved: the desk knows why (seed 002)
+        reason = news.note
+
+        def for_desk(t: Translator) -> Reply:
+            start, end = when(t, order)
+            return Reply(
+                t(
+                    APPOINTMENT_MOVED_DESK,
+                    number=order.number,
+                    worker=t.name(worker),
+                    start=start,
+                    end=end,
+                    reason=reason,
+                )
+            )
+
+        await audience.desk(order.estate_id, for_desk, desks.desk_for(order.kind))
 
 
 def _simple(message_id: str):
