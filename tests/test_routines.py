@@ -220,7 +220,9 @@ async def _completed(uows: UnitOfWorkFactory, kind: OrderKind) -> int:
         await dispatch.dispatch(uow, order_id, worker, await staff(uows, "13800000003"))
         await jobs.accept(uow, order_id, worker)
         await jobs.arrive(uow, order_id, worker)
-        await jobs.complete(uow, order_id, worker, jobs.CompletionReport("换了软管"))
+        await jobs.complete(
+            uow, order_id, worker, jobs.CompletionReport("换了软管", after=("photo-1",))
+        )
         await uow.commit()
     return order_id
 

@@ -136,6 +136,8 @@ async def test_two_reports_one_job(world: World, lang: str, expect: dict) -> Non
     before = await technician.next_message()
     await press(technician, before)  # Next (no photo)
     await press(technician, await technician.next_message())  # Next
+    await technician.next_message()  # a photo of the finished work, or why none
+    await technician.send_text("电梯机房内不允许拍照")
     await technician.next_message()  # materials?
     await technician.send_text("控制板一块")
     await technician.next_message()  # fee?

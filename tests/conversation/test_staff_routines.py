@@ -109,7 +109,9 @@ async def test_resident_who_never_answers_is_confirmed_after_48_hours(
     order = await latest_order(world)
     async with world.uow as uow:  # the visit itself is the lifecycle test's business
         await jobs.arrive(uow, order.id, worker)
-        await jobs.complete(uow, order.id, worker, jobs.CompletionReport("更换软管"))
+        await jobs.complete(
+            uow, order.id, worker, jobs.CompletionReport("更换软管", after=("photo-1",))
+        )
         await uow.commit()
 
     world.clock.advance(timedelta(hours=47))

@@ -100,6 +100,9 @@ async def test_decline_redispatch_fee_dispute(world: World, lang: str, expect: d
     await li.send_text("更换水龙头")
     await press(li, await li.next_message())  # Next (no before photos)
     await press(li, await li.next_message())  # Next (no after photos)
+    asked = await li.next_message()  # a repair needs an after-photo, or the reason why none
+    assert "完工后的照片" in asked.body or "完工後的照片" in asked.body
+    await li.send_text("住户不便拍照")
     await press(li, await li.next_message())  # no materials
     await li.next_message()
     await li.send_text("150")

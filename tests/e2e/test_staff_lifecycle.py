@@ -89,6 +89,8 @@ async def test_dispatch_accept_complete_confirm(world: World, lang: str, expect:
     await technician.next_message()  # photo received
     await press(technician, before)  # Next
     after = await technician.next_message()
+    await technician.send_photo(caption=None)  # a repair is completed with an after-photo
+    await technician.next_message()  # photo received
     await press(technician, after)  # Next
     materials = await technician.next_message()
     await technician.send_text("软管一根")
