@@ -313,9 +313,10 @@ CHINESE_PLACEHOLDERS = frozenset(
         *("place", "holiday", "priority", "day", "duty"),
     }
 )
-_SPACED_NAME = re.compile(
-    f"[{_HAN}] +\\{{(?P<a>[a-z_]+)[^}}]*\\}}|\\{{(?P<b>[a-z_]+)[^}}]*\\}} +[{_HAN}]"
-)
+_SPACED_BEFORE = re.compile(f"[{_HAN}] +\\{{([a-z_]+)[^}}]*\\}}")
+_SPACED_AFTER = re.compile(f"\\{{([a-z_]+)[^}}]*\\}} +[{_HAN}]")
+# Placeholders whose text may end in Chinese (an amount: `80.00 元`): no space after them.
+ENDS_IN_CHINESE = CHINESE_PLACEHOLDERS | {"fee"}
 # The glossary's "never" column: wordings that crept in and must go (regular expressions).
 NEVER = {
     "zh_Hans": (
@@ -336,9 +337,11 @@ def writing_problems(locale: str, text: str) -> list[str]:
     problems: list[str] = []
     if found := _SPACED_HAN.search(text):
         problems.append(f"a space between Chinese characters: {found.group(0)!r}")
-    for found in _SPACED_NAME.finditer(text):
-        if (found.group("a") or found.group("b")) in CHINESE_PLACEHOLDERS:
-            problems.append(f"a space between Chinese and a name: {found.group(0)!r}")
+    spaced = ((_SPACED_BEFORE, CHINESE_PLACEHOLDERS), (_SPACED_AFTER, ENDS_IN_CHINESE))
+    for pattern, names in spaced:
+        for found in pattern.finditer(text):
+            if found.group(1) in names:
+                problems.append(f"a space between Chinese and a name: {found.group(0)!r}")
     for term in NEVER.get(locale, ()):
         if found := re.search(term, text):
             problems.append(f"the glossary never says {found.group(0)!r}")

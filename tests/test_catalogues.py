@@ -78,6 +78,7 @@ def test_placeholders_are_compared_exactly() -> None:
         ("zh_Hans", "已派给 张师傅。", "a space between Chinese characters"),
         ("zh_Hans", "工单 {number} 已派给 {worker}。", "a space between Chinese and a name"),
         ("zh_Hant", "{worker} 已接單（工單 {number}）。", "a space between Chinese and a name"),
+        ("zh_Hans", "费用 {fee} 已登记。", "a space between Chinese and a name"),  # 80.00 元
         ("zh_Hans", "您的房屋{home}已与本对话绑定。", "never says '已与本对话绑定'"),
         ("zh_Hant", "已提交服務台審核。", "never says '服務台'"),
         ("zh_Hans", "请问您是业主还是使用人？", "never says '使用人'"),
@@ -92,7 +93,7 @@ def test_the_writing_rules_find(locale: str, text: str, found: str) -> None:
     ("locale", "text"),
     [
         ("zh_Hans", "工单 {number} 已派给{worker}。"),  # a number may keep its spaces
-        ("zh_Hans", "费用 {fee} 已登记；工单 BX-20261202-0001"),
+        ("zh_Hans", "费用 {fee}已登记；工单 BX-20261202-0001"),
         ("zh_Hant", "{worker}已接單（工單 {number}）。"),
         ("zh_Hans", "维修工单已完工。"),  # 维修工 only as a person is never said
     ],
