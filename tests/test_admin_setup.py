@@ -752,3 +752,18 @@ async def test_an_estates_currency_follows_its_region_unless_the_file_says(
     with pytest.raises(ImportFailed) as failed:
         await _import(uows, "record,estate_code,estate_name,currency\nestate,XX,某苑,USD\n")
     assert "currency 'USD' must be one of CNY, HKD, MOP, TWD" in str(failed.value.errors)
+
+
+def test_run_refuses_an_unmigrated_database_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("DATA_KEY", new_key())
+    monkeypatch.setenv("BOT_TOKEN", "42:TOKEN")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: database:") and "guanjia db upgrade" in line

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from bot.cli.help import Typer
 from bot.runtime.loop import run_event_loop
@@ -87,6 +88,12 @@ def run(
         run_event_loop(main())
     except WrongDataKey as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OperationalError as exc:
+        typer.echo(
+            f"error: database: {exc.orig} (is DATABASE_URL right? run `guanjia db upgrade`)",
+            err=True,
+        )
         raise typer.Exit(2) from None
 
 
