@@ -115,3 +115,14 @@ def test_places_are_written_without_spaces_beside_chinese() -> None:
     assert place("碧溪花园", "1栋 ", "101") == "碧溪花园1栋101"
     assert place("Tower A", "1001") == "Tower A 1001"
     assert place("海景苑", "A座", None, "") == "海景苑A座"
+
+
+def test_the_fee_is_asked_in_the_estates_currency() -> None:
+    from bot.dialogs.complete_job import ASK_FEE
+    from bot.views.labels import CURRENCY_LABELS
+    from core.services.directory import CURRENCIES
+
+    assert set(CURRENCY_LABELS) == set(CURRENCIES)
+    hant = Translator("zh_Hant")
+    asked = hant.gettext(ASK_FEE, currency=hant.gettext(CURRENCY_LABELS["HKD"]))
+    assert "（港元）" in asked and "「不收費」" in asked

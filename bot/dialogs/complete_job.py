@@ -16,6 +16,7 @@ from bot.conversation.payloads import InvalidPayload, Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.views.cards import FEE_NONE
+from bot.views.labels import CURRENCY_LABELS
 from core.errors import InvalidInput
 from core.i18n import N_
 from core.services import jobs
@@ -46,7 +47,7 @@ ASK_AFTER_OR_WHY = N_(
     "Please send at least one photo of the finished work. If none could be taken, write why."
 )
 ASK_MATERIALS = N_("Which materials did you use? Write them, or tap None.")
-ASK_FEE = N_("What fee did the resident pay (in yuan)? Write the amount, or tap No fee.")
+ASK_FEE = N_("What fee did the resident pay (in {currency})? Write the amount, or tap No fee.")
 
 
 async def start(ctx: Context, order: OrderView) -> None:
@@ -110,7 +111,14 @@ async def _ask_materials(ctx: Context) -> None:
 
 async def _ask_fee(ctx: Context) -> None:
     ctx.set_step("fee")
-    await ctx.reply(Reply(ctx.t(ASK_FEE), buttons=[[_button(ctx, N_("No fee"), StepOp.NO_FEE)]]))
+    assert ctx.state is not None
+    currency = CURRENCY_LABELS.get(ctx.state.data.get("currency", "CNY"), CURRENCY_LABELS["CNY"])
+    await ctx.reply(
+        Reply(
+            ctx.t(ASK_FEE, currency=ctx.t(currency)),
+            buttons=[[_button(ctx, N_("No fee"), StepOp.NO_FEE)]],
+        )
+    )
 
 
 async def _summary(ctx: Context) -> None:

@@ -36,6 +36,14 @@ PRIORITY_LABELS = {
     Priority.EMERGENCY: N_("Emergency (danger, flooding, no power)"),
 }
 
+# The currency an amount is asked in (the estate's).
+CURRENCY_LABELS = {
+    "CNY": N_("yuan"),
+    "HKD": N_("Hong Kong dollars"),
+    "MOP": N_("patacas"),
+    "TWD": N_("New Taiwan dollars"),
+}
+
 ROLE_LABELS = {
     Role.RESIDENT: N_("resident"),
     Role.TECHNICIAN: N_("technician"),
