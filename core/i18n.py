@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -113,7 +114,17 @@ class Translator:
         return in_script(text, self.locale)
 
     def money(self, amount: Decimal, currency: str = "CNY") -> str:
-        return numbers.format_currency(amount, currency, locale=self.locale)
+        """An amount as the estate's region writes it (the glossary): `80.00 元` in mainland
+        China, `HK$80.00`, `MOP 80.00`, `NT$80` (whole dollars unless there are cents)."""
+        value = Decimal(amount)
+        if currency == "TWD" and value == value.to_integral_value():
+            digits = f"{value:,.0f}"
+        else:
+            digits = f"{value:,.2f}"
+        form = MONEY_FORMS.get(currency)
+        if form is None:
+            return numbers.format_currency(value, currency, locale=self.locale)
+        return form.format(digits)
 
 
 @cache
@@ -152,6 +163,22 @@ def convert(text: str, to_locale: str, region: str = "CN") -> str:
     if to_locale == "zh_Hant":
         return _converter(_TO_HANT.get(region, "s2t")).convert(text)
     return _converter(_TO_HANS.get(region, "t2s")).convert(text)
+
+
+MONEY_FORMS = {"CNY": "{} 元", "HKD": "HK${}", "MOP": "MOP {}", "TWD": "NT${}"}
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def place(*parts: str | None) -> str:
+    """A place's parts joined as Chinese writes them, `碧溪花园1栋101`: a space only between two
+    Latin letters or digits (`Tower A 1001`), never beside a Chinese character."""
+    joined = ""
+    for part in (p.strip() for p in parts if p and p.strip()):
+        if joined and not _WIDE.match(joined[-1]) and not _WIDE.match(part[0]):
+            joined += " "
+        joined += part
+    return joined
 
 
 def pick_name(locale: str, hans: str, hant: str) -> str:

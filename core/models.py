@@ -69,7 +69,8 @@ class Estate(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     region: Mapped[str] = mapped_column(String(8), default="CN")  # holiday calendar
     default_locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
-    fee_threshold: Mapped[Decimal] = mapped_column(default=Decimal(100))
+    fee_threshold: Mapped[Decimal] = mapped_column(default=Decimal(100))  # in `currency`
+    currency: Mapped[str] = mapped_column(String(3), default="CNY", server_default="CNY")
     service_phone: Mapped[str | None] = mapped_column(String(40))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -485,3 +486,14 @@ class ReportExport(Base):
     period: Mapped[str] = mapped_column(String(40))
     what: Mapped[str] = mapped_column(String(40))  # chat, text, csv, xlsx
     at: Mapped[datetime]
+
+
+class KeyCheck(Base):
+    """One row: a known text encrypted with the data key at first use, so that a process started
+    with another key refuses to start instead of failing on the first name it reads."""
+
+    __tablename__ = "key_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

@@ -236,8 +236,19 @@ async def handle_overdue(uow: UnitOfWork, order_id: int) -> str | None:
         uow.announce(Escalated(order.id))
         done = "escalated"
     await _next_limit(uow, order, stage)
-    uow.announce(Delayed(order.id))
+    if await _resident_kept_waiting(uow, order, stage, now):
+        uow.announce(Delayed(order.id))
     return done
+
+
+async def _resident_kept_waiting(uow: UnitOfWork, order: Order, stage: int, now: datetime) -> bool:
+    """Whether the time the resident was told has really passed, so that they are owed an
+    apology with the new time. Before a worker accepts, they were promised an answer by
+    `orders.promised_answer`; once work has begun, the first overdue step is a reminder to
+    staff only, and the resident hears from the next one on."""
+    if order.status in (OrderStatus.REGISTERED, OrderStatus.DISPATCHED):
+        return now >= await orders.promised_answer(uow, await orders.get(uow, order.id))
+    return stage > REMINDED
 
 
 async def _redispatch(uow: UnitOfWork, order: Order) -> str:

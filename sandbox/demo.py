@@ -149,7 +149,8 @@ async def staff_handle_the_order(
     await technician.tap_label(t.gettext("Completed"))
     await technician.say("更换了水槽下的软管")
     await technician.tap_label(t.gettext("Next"))  # no photos before
-    await technician.tap_label(t.gettext("Next"))  # no photos after
+    await technician.tap_label(t.gettext("Next"))  # no photos after: asked why
+    await technician.say("住户家中不便拍照")
     await technician.say("软管一根")
     summary = await technician.say("80")
     await technician.tap_label(t.gettext("Confirm"), replies=0)

@@ -301,6 +301,53 @@ def traditional_only(text: str) -> list[str]:
     return found
 
 
+# How Chinese is written (the glossary, ../shared/GLOSSARY.md, "Writing rules"): no ASCII space
+# between two Chinese characters, nor between Chinese and a placeholder that stands for a name or
+# other Chinese text (a person, a team, a home, a label). Placeholders for order numbers, times,
+# amounts and counts may keep a space, as Latin letters and digits in running text do.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACED_HAN = re.compile(f"[{_HAN}] +[{_HAN}]")
+CHINESE_PLACEHOLDERS = frozenset(
+    {
+        *("worker", "home", "estate", "team", "name", "relation", "status", "kind", "category"),
+        *("place", "holiday", "priority", "day", "duty"),
+    }
+)
+_SPACED_BEFORE = re.compile(f"[{_HAN}] +\\{{([a-z_]+)[^}}]*\\}}")
+_SPACED_AFTER = re.compile(f"\\{{([a-z_]+)[^}}]*\\}} +[{_HAN}]")
+# Placeholders whose text may end in Chinese (an amount: `80.00 元`): no space after them.
+ENDS_IN_CHINESE = CHINESE_PLACEHOLDERS | {"fee"}
+# The glossary's "never" column: wordings that crept in and must go (regular expressions).
+NEVER = {
+    "zh_Hans": (
+        "用户", "客人", "使用人", "服务台", "服务中心", "前台", "物业公司", "单子", "订单",
+        "派单", "工人", "维修工(?!单)", "上线", "下线", "回调", "反馈电话", "推送",
+        "已与本对话绑定", "已绑定到本聊天",
+    ),
+    "zh_Hant": (
+        "用戶", "客人", "使用人", "服務台", "服務中心", "前台", "物業公司", "單子", "訂單",
+        "派單", "工人", "維修工(?!單)", "上線", "下線", "回調", "反饋電話", "推送",
+        "已與本對話綁定", "已綁定到本聊天",
+    ),
+}  # fmt: skip
+
+
+def writing_problems(locale: str, text: str) -> list[str]:
+    """What the glossary's writing rules and its "never" column find in one translation."""
+    problems: list[str] = []
+    if found := _SPACED_HAN.search(text):
+        problems.append(f"a space between Chinese characters: {found.group(0)!r}")
+    spaced = ((_SPACED_BEFORE, CHINESE_PLACEHOLDERS), (_SPACED_AFTER, ENDS_IN_CHINESE))
+    for pattern, names in spaced:
+        for found in pattern.finditer(text):
+            if found.group(1) in names:
+                problems.append(f"a space between Chinese and a name: {found.group(0)!r}")
+    for term in NEVER.get(locale, ()):
+        if found := re.search(term, text):
+            problems.append(f"the glossary never says {found.group(0)!r}")
+    return problems
+
+
 def _check_translation(locale: str, message: Message) -> list[str]:
     problems: list[str] = []
     ids = _forms(message.id)
@@ -329,6 +376,7 @@ def _check_translation(locale: str, message: Message) -> list[str]:
             problems.append(f"{where}: Simplified characters in Traditional: {''.join(chars)}")
         if locale == "zh_Hans" and (chars := traditional_only(form)):
             problems.append(f"{where}: Traditional characters in Simplified: {''.join(chars)}")
+        problems.extend(f"{where}: {problem}" for problem in writing_problems(locale, form))
     return problems
 
 

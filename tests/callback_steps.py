@@ -40,7 +40,9 @@ async def complete_again(world: World, resident: SimUser, technician: SimUser):
     order = await latest_order(world)
     async with world.uow as uow:
         await jobs.arrive(uow, order.id, worker)
-        await jobs.complete(uow, order.id, worker, jobs.CompletionReport("更换软管"))
+        await jobs.complete(
+            uow, order.id, worker, jobs.CompletionReport("更换软管", after=("photo-1",))
+        )
         await tell(uow, world.core.config)
         await uow.commit()
     await resident.next_message()  # arrived

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -116,6 +119,7 @@ async def test_directory_create_and_look_up(uows: UnitOfWorkFactory) -> None:
             await directory.create_unit(uow, building.id, number)
         await directory.create_team(uow, estate.id, "工程組", TeamKind.ENGINEERING)
         await uow.commit()
+    assert estate.currency == "HKD"  # from the region
     assert (estate.code, estate.timezone, estate.default_locale) == (
         "HK",
         "Asia/Hong_Kong",
@@ -189,7 +193,7 @@ async def test_import_example(uows: UnitOfWorkFactory) -> None:
         assert (binding.status, binding.relation) == (BindingStatus.VERIFIED, Relation.OWNER)
         unit = await directory.get_unit(uow, binding.unit_id)
         assert unit is not None
-        assert unit.label == "1栋 101"
+        assert unit.label == "1栋101"
 
 
 async def test_import_twice_creates_nothing_twice(uows: UnitOfWorkFactory) -> None:
@@ -349,7 +353,7 @@ async def test_unit_invitation_is_redeemed_once(uows: UnitOfWorkFactory, clock: 
         )
         await uow.commit()
     assert [v.unit_id for v in views] == [units[1].id, units[0].id]
-    assert [v.unit_label for v in views] == ["1栋 102", "1栋 101"]
+    assert [v.unit_label for v in views] == ["1栋102", "1栋101"]
     assert all(CODE.fullmatch(v.code) for v in views)
     assert len({v.code for v in views}) == 2
     assert views[0].expires_at == START + timedelta(days=30)
@@ -506,8 +510,8 @@ def test_cli_import_staff_and_invite(cli_env: str, db_url: str, tmp_path: Path) 
     result = runner.invoke(admin_app, ["staff", "list", "--estate", "BX"])
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.stdout.splitlines()]
-    assert ["周师傅", "138****0009", "technician", "工程组"] in lines
-    assert ["周师傅", "138****0009", "supervisor", "-"] in lines
+    assert ["周师傅", "138****0009", "维修师傅", "工程组"] in lines  # labels, not enum values
+    assert ["周师傅", "138****0009", "主管", "-"] in lines
     assert "13800000009" not in result.stdout
 
     result = runner.invoke(
@@ -534,6 +538,7 @@ def test_cli_import_staff_and_invite(cli_env: str, db_url: str, tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     [link] = result.stdout.splitlines()
+    assert link.startswith("BX 2栋 101 (业主): https://t.me/bx_home_bot?start="), link
     unit_code = _code_from(link)
 
     async def check() -> None:
@@ -607,3 +612,158 @@ def test_cli_roster(cli_env: str, db_url: str, tmp_path: Path) -> None:
     result = runner.invoke(admin_app, ["roster", "--estate", "BX", str(roster)])
     assert result.exit_code == 1
     assert "row 2" in result.output and "nothing was imported" in result.output
+
+
+def test_cli_refuses_another_data_key_in_one_line(
+    cli_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(admin_app, ["import", str(EXAMPLE)]).exit_code == 0
+    monkeypatch.setenv("DATA_KEY", new_key())
+    for args in (["staff", "list", "--estate", "BX"], ["import", str(EXAMPLE)]):
+        result = runner.invoke(admin_app, args)
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        [line] = result.stderr.splitlines()
+        assert line.startswith("error: DATA_KEY does not match this database"), line
+        assert "Set DATA_KEY" in line
+    monkeypatch.setenv("DATA_KEY", cli_env)
+    assert runner.invoke(admin_app, ["staff", "list", "--estate", "BX"]).exit_code == 0
+
+
+def test_cli_key_check_covers_a_database_older_than_it(
+    cli_env: str, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database filled before the check existed: the key is tried on a stored name."""
+    runner = CliRunner()
+    assert runner.invoke(admin_app, ["import", str(EXAMPLE)]).exit_code == 0
+
+    async def forget_the_check() -> None:
+        engine = create_engine(db_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("DELETE FROM key_checks")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(forget_the_check())
+    monkeypatch.setenv("DATA_KEY", new_key())
+    result = runner.invoke(admin_app, ["staff", "list", "--estate", "BX"])
+    assert result.exit_code == 2 and "DATA_KEY does not match" in result.stderr
+
+
+def test_the_default_key_file_sits_beside_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.runtime.resources import data_key
+    from bot.runtime.settings import Settings
+
+    (tmp_path / "office").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'office' / 'guanjia.db'}"
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    monkeypatch.delenv("DATA_KEY", raising=False)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    key = data_key(settings)
+    assert (tmp_path / "office" / ".guanjia-key").read_text().strip() == key
+    assert not (tmp_path / "elsewhere" / ".guanjia-key").exists()
+    monkeypatch.chdir(tmp_path)
+    assert data_key(settings) == key  # the same key from any working directory
+
+
+def test_gitignore_keeps_the_key_and_the_database_out() -> None:
+    ignored = (EXAMPLE.parent.parent / ".gitignore").read_text().splitlines()
+    assert ".guanjia-key" in ignored
+    assert {"*.db", "*.db-wal", "*.db-shm"} <= set(ignored)
+
+
+class _GetMe(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        ok = self.path == "/bot42:TOKEN/getMe"
+        body = {"ok": True, "result": {"id": 42, "is_bot": True, "username": "office_bot"}}
+        data = json.dumps(body if ok else {"ok": False, "description": "Unauthorized"}).encode()
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_cli_invite_names_the_operators_own_bot(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(admin_app, ["import", str(EXAMPLE)]).exit_code == 0
+    monkeypatch.delenv("BOT_USERNAME")
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    args = ["invite", "--estate", "BX", "--building", "1栋", "--unit", "101"]
+    result = runner.invoke(admin_app, args)
+    assert result.exit_code == 1
+    assert "set BOT_TOKEN" in result.stderr and result.stdout == ""
+
+    server = HTTPServer(("127.0.0.1", 0), _GetMe)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("API_BASE", f"http://127.0.0.1:{server.server_port}")
+        monkeypatch.setenv("BOT_TOKEN", "42:TOKEN")
+        result = runner.invoke(admin_app, args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("BX 1栋 101 (业主): https://t.me/office_bot?start=")
+        monkeypatch.setenv("BOT_TOKEN", "42:WRONG")
+        result = runner.invoke(admin_app, args)
+        assert result.exit_code == 1
+        assert "could not ask Telegram for the bot's username" in result.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_cli_help_reads_as_help() -> None:
+    from bot.cli.admin import mount
+    from bot.cli.main import app
+
+    mount(app)
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", "--help"])
+    assert result.exit_code == 0
+    assert "Usage: guanjia import [OPTIONS] FILE" in result.stdout.replace("root", "guanjia")
+    assert "<bool>" not in result.stdout
+    assert re.search(r"^\s+--check\s+Only check", result.stdout, re.M), result.stdout
+    result = runner.invoke(app, ["run", "--help"])
+    assert "<bool>" not in result.stdout and "--webhook / --no-webhook" in result.stdout
+
+
+async def test_an_estates_currency_follows_its_region_unless_the_file_says(
+    uows: UnitOfWorkFactory,
+) -> None:
+    await _import(
+        uows,
+        "record,estate_code,estate_name,region,currency\n"
+        "estate,BX,碧溪花园,,\nestate,HK,海景苑,HK,\nestate,MC,濠景,MO,\nestate,TP,台景,TW,HKD\n",
+    )
+    async with uows() as uow:
+        found = [
+            (await directory.require_estate(uow, c)).currency for c in ("BX", "HK", "MC", "TP")
+        ]
+    assert found == ["CNY", "HKD", "MOP", "HKD"]
+    with pytest.raises(ImportFailed) as failed:
+        await _import(uows, "record,estate_code,estate_name,currency\nestate,XX,某苑,USD\n")
+    assert "currency 'USD' must be one of CNY, HKD, MOP, TWD" in str(failed.value.errors)
+
+
+def test_run_refuses_an_unmigrated_database_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("DATA_KEY", new_key())
+    monkeypatch.setenv("BOT_TOKEN", "42:TOKEN")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: database:") and "guanjia db upgrade" in line

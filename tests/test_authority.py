@@ -16,9 +16,9 @@ from core.clock import FakeClock
 from core.crypto import Cipher, new_key
 from core.db import create_engine, session_factory
 from core.enums import OrderKind, OrderStatus, Role
-from core.errors import DomainError, NotFound, PermissionDenied
+from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.lifecycle import Action, Actor
-from core.models import Base, OrderAttachment, StaffRole
+from core.models import Base, Estate, OrderAttachment, StaffRole
 from core.services import directory, dispatch, importer, jobs, orders, people
 from core.services.orders import NewOrder
 from core.uow import UnitOfWorkFactory
@@ -84,7 +84,9 @@ async def job(uows: UnitOfWorkFactory, worker: int, status: OrderStatus) -> int:
         for act in STEPS.get(status, [jobs.accept, jobs.arrive]):
             await act(uow, order.id, worker)
         if status is OrderStatus.COMPLETED:
-            await jobs.complete(uow, order.id, worker, jobs.CompletionReport("换了软管", fee=None))
+            await jobs.complete(
+                uow, order.id, worker, jobs.CompletionReport("换了软管", after=("photo-1",))
+            )
         await uow.commit()
         return order.id
 
@@ -254,3 +256,32 @@ async def test_my_jobs_of_nobody_is_empty(uows: UnitOfWorkFactory) -> None:
         )
         await dispatch.post_for_grab(uow, posted.id, None)
         assert await jobs.my_jobs(uow, None) == []
+
+
+async def test_a_repair_is_completed_with_an_after_photo_or_the_reason_why_none(
+    uows: UnitOfWorkFactory,
+) -> None:
+    zhang = await technician(uows, "张师傅", ZHANG)
+    first = await job(uows, zhang, OrderStatus.ON_SITE)
+    bare = jobs.CompletionReport("换了软管")
+    async with uows() as uow:
+        with pytest.raises(InvalidInput) as raised:
+            await jobs.complete(uow, first, zhang, bare)
+    assert raised.value.message_id == jobs.NO_AFTER_PHOTO
+    why = jobs.CompletionReport("换了软管", no_photo_reason="住户不便拍照")
+    async with uows() as uow:
+        done, _ = await jobs.complete(uow, first, zhang, why)
+        await uow.commit()
+        steps = await orders.timeline(uow, first)
+    assert done.status is OrderStatus.COMPLETED
+    assert steps[-1].note is not None and "住户不便拍照" in steps[-1].note  # traceable
+
+    second = await job(uows, zhang, OrderStatus.ON_SITE)
+    async with uows() as uow:  # an estate that does not ask for photos
+        estate = await uow.session.get_one(Estate, await bx(uows))
+        estate.settings = {**(estate.settings or {}), "completion_photos": "optional"}
+        await uow.commit()
+    async with uows() as uow:
+        done, _ = await jobs.complete(uow, second, zhang, bare)
+        await uow.commit()
+    assert done.status is OrderStatus.COMPLETED

@@ -178,7 +178,9 @@ async def _order_at(uows: UnitOfWorkFactory, status: OrderStatus, ids: dict) -> 
         if status in (OrderStatus.ON_SITE, OrderStatus.COMPLETED):
             await jobs.arrive(uow, order.id, worker)
         if status is OrderStatus.COMPLETED:
-            await jobs.complete(uow, order.id, worker, jobs.CompletionReport("换了软管"))
+            await jobs.complete(
+                uow, order.id, worker, jobs.CompletionReport("换了软管", after=("photo-1",))
+            )
         await uow.commit()
         assert (await orders.get(uow, order.id)).status is status
         return order.id

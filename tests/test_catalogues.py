@@ -70,3 +70,59 @@ def test_placeholders_are_compared_exactly() -> None:
     assert i18n_script.placeholders("{number} 於 {time:%H}") == {"{number}", "{time:%H}"}
     with pytest.raises(ValueError):
         i18n_script.placeholders("工單 {number")
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "found"),
+    [
+        ("zh_Hans", "已派给 张师傅。", "a space between Chinese characters"),
+        ("zh_Hans", "工单 {number} 已派给 {worker}。", "a space between Chinese and a name"),
+        ("zh_Hant", "{worker} 已接單（工單 {number}）。", "a space between Chinese and a name"),
+        ("zh_Hans", "费用 {fee} 已登记。", "a space between Chinese and a name"),  # 80.00 元
+        ("zh_Hans", "您的房屋{home}已与本对话绑定。", "never says '已与本对话绑定'"),
+        ("zh_Hant", "已提交服務台審核。", "never says '服務台'"),
+        ("zh_Hans", "请问您是业主还是使用人？", "never says '使用人'"),
+    ],
+)
+def test_the_writing_rules_find(locale: str, text: str, found: str) -> None:
+    problems = i18n_script.writing_problems(locale, text)
+    assert any(found in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("zh_Hans", "工单 {number} 已派给{worker}。"),  # a number may keep its spaces
+        ("zh_Hans", "费用 {fee}已登记；工单 BX-20261202-0001"),
+        ("zh_Hant", "{worker}已接單（工單 {number}）。"),
+        ("zh_Hans", "维修工单已完工。"),  # 维修工 only as a person is never said
+    ],
+)
+def test_the_writing_rules_let_pass(locale: str, text: str) -> None:
+    assert i18n_script.writing_problems(locale, text) == []
+
+
+def test_each_language_is_named_in_its_own_script() -> None:
+    from bot.views.menus import LANGUAGE_NAME
+
+    assert Translator("zh_Hans").gettext(LANGUAGE_NAME) == "简体中文"
+    assert Translator("zh_Hant").gettext(LANGUAGE_NAME) == "繁體中文"
+
+
+def test_places_are_written_without_spaces_beside_chinese() -> None:
+    from core.i18n import place
+
+    assert place("碧溪花园", "1栋 ", "101") == "碧溪花园1栋101"
+    assert place("Tower A", "1001") == "Tower A 1001"
+    assert place("海景苑", "A座", None, "") == "海景苑A座"
+
+
+def test_the_fee_is_asked_in_the_estates_currency() -> None:
+    from bot.dialogs.complete_job import ASK_FEE
+    from bot.views.labels import CURRENCY_LABELS
+    from core.services.directory import CURRENCIES
+
+    assert set(CURRENCY_LABELS) == set(CURRENCIES)
+    hant = Translator("zh_Hant")
+    asked = hant.gettext(ASK_FEE, currency=hant.gettext(CURRENCY_LABELS["HKD"]))
+    assert "（港元）" in asked and "「不收費」" in asked

@@ -73,5 +73,19 @@ def test_dates_times_and_money_follow_the_locale_and_the_estates_zone() -> None:
     assert hant.short_datetime(moment).startswith("11月24日")
     assert hant.short_datetime(moment).endswith(" 09:30")
     assert "週二" in hant.short_datetime(moment)
-    assert hans.money(Decimal("120.5")) == "¥120.50"
-    assert "120.50" in hant.money(Decimal("120.5"))
+    assert hans.money(Decimal("120.5")) == "120.50 元"  # the glossary: no ¥
+    assert hant.money(Decimal("120.5")) == "120.50 元"  # a mainland estate read in Traditional
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount", "shown"),
+    [
+        ("CNY", "80", "80.00 元"),
+        ("HKD", "80", "HK$80.00"),
+        ("MOP", "1280.5", "MOP 1,280.50"),
+        ("TWD", "80", "NT$80"),
+        ("TWD", "80.5", "NT$80.50"),
+    ],
+)
+def test_money_in_the_estates_currency(currency: str, amount: str, shown: str) -> None:
+    assert Translator("zh_Hant").money(Decimal(amount), currency) == shown

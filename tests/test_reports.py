@@ -105,7 +105,7 @@ class Story:
             await jobs.arrive(uow, order_id, self.zhang)
 
         async def completed(uow) -> None:
-            report = CompletionReport("done", fee=Decimal(fee) if fee else None)
+            report = CompletionReport("done", fee=Decimal(fee) if fee else None, after=("p",))
             await jobs.complete(uow, order_id, self.zhang, report)
 
         await self.at(T0 + d * MIN, dispatched)

@@ -18,18 +18,22 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import typer
 from sqlalchemy.exc import OperationalError
 
+from bot.cli.help import Typer
 from bot.conversation.context import BotConfig
 from bot.runtime.resources import Runtime, build_runtime
 from bot.runtime.settings import Settings
+from bot.views.labels import RELATION_LABELS, ROLE_LABELS
 from bot.views.tell import tell
 from core.crypto import mask_phone
-from core.enums import Relation
+from core.enums import Relation, Role
 from core.errors import DomainError, ImportFailed, NotFound
 from core.i18n import Translator
 from core.services import directory, duty, importer, invitations, people, reports
+from core.services.keycheck import WrongDataKey
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
 
@@ -44,6 +48,47 @@ class OutputFormat(StrEnum):
 
 def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+async def ask_username(api_base: str, token: str) -> str:
+    """The bot's username, from the Bot API's getMe."""
+    timeout = aiohttp.ClientTimeout(total=15)
+    url = f"{api_base.rstrip('/')}/bot{token}/getMe"
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+        body = await response.json(content_type=None)
+    if not body.get("ok"):
+        raise ValueError(body.get("description") or f"HTTP {response.status}")
+    return str(body["result"]["username"])
+
+
+def bot_username(settings: Settings, *, required: bool = True) -> str | None:
+    """BOT_USERNAME if set, else the username Telegram gives for BOT_TOKEN; with neither, a refusal
+    (links must name the operator's own bot), or None when `required` is False."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if settings.bot_token is None:
+        if not required:
+            return None
+        raise _fail(
+            "no bot to link to: set BOT_TOKEN (the bot's username is then asked from Telegram) "
+            "or BOT_USERNAME"
+        )
+    try:
+        return asyncio.run(ask_username(settings.api_base, settings.bot_token.get_secret_value()))
+    except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+        raise _fail(
+            f"could not ask Telegram for the bot's username (getMe at {settings.api_base}): "
+            f"{exc or type(exc).__name__}; set BOT_USERNAME or check BOT_TOKEN"
+        ) from None
+
+
+def relation_label(relation: Relation, estate: directory.EstateView) -> str:
+    """业主 / 租户 (in the estate's script): what the resident handed the link reads."""
+    return Translator(estate.default_locale).gettext(RELATION_LABELS[relation])
+
+
+def role_label(role: Role, estate: directory.EstateView) -> str:
+    return Translator(estate.default_locale).gettext(ROLE_LABELS[role])
 
 
 def _message(exc: DomainError) -> str:
@@ -69,6 +114,7 @@ def _run(
     async def main() -> T:
         runtime: Runtime = build_runtime(settings)
         try:
+            await runtime.verify_key()
             async with runtime.uow_factory() as uow:
                 result = await work(uow, settings)
                 if commit:
@@ -87,6 +133,8 @@ def _run(
         raise typer.Exit(1) from None
     except DomainError as exc:
         raise _fail(_message(exc)) from None
+    except WrongDataKey as exc:
+        raise _fail(str(exc), 2) from None
     except OperationalError as exc:
         raise _fail(
             f"database: {exc.orig} (is DATABASE_URL right and the schema migrated?)", 2
@@ -157,6 +205,9 @@ def invite_command(
     """One-time invitation links binding a resident's Telegram account to a unit."""
     if unit is not None and building is None:
         raise _fail("--unit needs --building (unit numbers repeat across buildings)")
+    settings = Settings()
+    username = bot_username(settings)
+    assert username is not None
 
     async def work(
         uow: UnitOfWork, settings: Settings
@@ -182,12 +233,16 @@ def invite_command(
         )
         return found, views
 
-    settings = Settings()
     found, views = _run(work, settings)
     zone = ZoneInfo(found.timezone)
-    links = [deep_link(settings.bot_username, v.code) for v in views]
+    links = [deep_link(username, v.code) for v in views]
     if output is OutputFormat.LINKS:
-        _emit("".join(f"{link}\n" for link in links), out)
+        lines = [
+            f"{found.code} {v.building} {v.unit_number} ({relation_label(v.relation, found)}): "
+            f"{link}\n"
+            for v, link in zip(views, links, strict=True)
+        ]
+        _emit("".join(lines), out)
     else:
         header = ["estate", "building", "unit", "relation", "code", "link", "expires"]
         rows = [
@@ -195,7 +250,7 @@ def invite_command(
                 found.code,
                 v.building,
                 v.unit_number,
-                str(v.relation),
+                relation_label(v.relation, found),
                 v.code,
                 link,
                 v.expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -214,12 +269,15 @@ def invite_command(
 
 # --- guanjia staff ... ---------------------------------------------------------------------------
 
-staff_app = typer.Typer(help="Staff members of an estate.", no_args_is_help=True)
+staff_app = Typer(help="Staff members of an estate.", no_args_is_help=True)
 
 
-def _print_code(settings: Settings, code: str, days: int) -> None:
+def _print_code(username: str | None, code: str, days: int) -> None:
     typer.echo(f"code: {code}")
-    typer.echo(f"link: {deep_link(settings.bot_username, code)}")
+    if username is None:
+        typer.echo("link: unknown (set BOT_TOKEN or BOT_USERNAME to have it printed)")
+    else:
+        typer.echo(f"link: {deep_link(username, code)}")
     typer.echo(f"valid for {days} day(s), once; it links the Telegram account that opens it.")
 
 
@@ -243,6 +301,7 @@ def staff_add(
         return enrolment, code
 
     settings = Settings()
+    username = bot_username(settings, required=False)
     enrolment, code = _run(work, settings)
     who = f"{name} ({mask_phone(phone)})"
     if enrolment.person_created:
@@ -251,7 +310,7 @@ def staff_add(
         typer.echo(f"{who} was on record: granted {role.lower()} in {estate.upper()}")
     else:
         typer.echo(f"{who} already is {role.lower()} in {estate.upper()}")
-    _print_code(settings, code, days)
+    _print_code(username, code, days)
 
 
 @staff_app.command("role")
@@ -301,7 +360,7 @@ async def remove_role(
     staff_role = directory.check_staff_role(role)
     person_id = await _person_on_record(uow, phone)
     returned = await people.revoke_role(uow, person_id, found.id, staff_role)
-    config = BotConfig(bot_username=settings.bot_username, default_locale=settings.default_locale)
+    config = BotConfig(default_locale=settings.default_locale)
     await tell(uow, config)  # the desk gets each job back, to dispatch again
     return returned
 
@@ -320,8 +379,9 @@ def staff_code(
         return await invitations.create_staff_invitation(uow, person_id, found.id, days)
 
     settings = Settings()
+    username = bot_username(settings, required=False)
     code = _run(work, settings)
-    _print_code(settings, code, days)
+    _print_code(username, code, days)
 
 
 @staff_app.command("list")
@@ -333,11 +393,13 @@ def staff_list(
 ) -> None:
     """The staff of an estate: name, masked phone, role, team."""
 
-    async def work(uow: UnitOfWork, _settings: Settings) -> list[directory.StaffView]:
+    async def work(
+        uow: UnitOfWork, _settings: Settings
+    ) -> tuple[directory.EstateView, list[directory.StaffView]]:
         found = await directory.require_estate(uow, estate)
-        return await directory.list_staff(uow, found.id, include_inactive=all_roles)
+        return found, await directory.list_staff(uow, found.id, include_inactive=all_roles)
 
-    staff = _run(work, Settings(), commit=False)
+    found, staff = _run(work, Settings(), commit=False)
     if not staff:
         typer.echo("no staff")
         return
@@ -346,7 +408,7 @@ def staff_list(
         [
             s.name or "-",
             s.phone_masked or "-",
-            str(s.role),
+            role_label(s.role, found),
             s.team or "-",
             *(["yes" if s.active else "no"] if all_roles else []),
         ]
@@ -468,5 +530,5 @@ def mount(app: typer.Typer) -> None:
     app.add_typer(staff_app, name="staff")
 
 
-admin_app = typer.Typer(help="Estate setup for operators.", no_args_is_help=True)
+admin_app = Typer(help="Estate setup for operators.", no_args_is_help=True)
 mount(admin_app)

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
+from bot.cli.help import Typer
 from bot.runtime.loop import run_event_loop
 from bot.runtime.settings import Settings
+from core.services.keycheck import WrongDataKey
 
-app = typer.Typer(help="Guanjia: the Telegram front desk of a property-management company.")
-db_app = typer.Typer(help="Database migrations.")
+if TYPE_CHECKING:
+    from bot.runtime.resources import Runtime
+
+log = logging.getLogger("guanjia")
+
+app = Typer(help="Guanjia: the Telegram front desk of a property-management company.")
+db_app = Typer(help="Database migrations.")
 app.add_typer(db_app, name="db")
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from bot.runtime.logs import configure
+
+    configure(settings.log_level, settings.log_format)
+
+
+def startup_line(
+    settings: Settings, username: str | None, webhook: bool, estates: list[str]
+) -> str:
+    """What a started bot says first: which bot, how updates come, which database (without its
+    password), which estates."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    how = f"webhook {settings.webhook_url}" if webhook else "long polling"
+    served = ", ".join(estates) if estates else "none yet (guanjia import)"
+    bot = f"@{username}" if username else "(username unknown)"
+    return f"guanjia {settings.framework}: bot {bot}, {how}, database {database}, estates: {served}"
 
 
 @app.command()
@@ -46,6 +68,8 @@ def run(
     async def main() -> None:
         runtime = build_runtime(settings)
         try:
+            await runtime.verify_key()
+            await _announce_start(runtime, settings, token, webhook)
             core = Core.build(runtime)
             if settings.framework == "ptb":
                 from bot.channels.ptb_channel import run_ptb
@@ -60,7 +84,32 @@ def run(
         finally:
             await runtime.close()
 
-    run_event_loop(main())
+    try:
+        run_event_loop(main())
+    except WrongDataKey as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OperationalError as exc:
+        typer.echo(
+            f"error: database: {exc.orig} (is DATABASE_URL right? run `guanjia db upgrade`)",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
+async def _announce_start(runtime: Runtime, settings: Settings, token: str, webhook: bool) -> None:
+    from bot.cli.admin import ask_username
+    from core.services.directory import list_estates
+
+    username = settings.bot_username
+    if not username:
+        try:
+            username = await ask_username(settings.api_base, token)
+        except Exception as exc:  # the front end's own getMe reports it properly
+            log.warning("getMe failed: %s", type(exc).__name__)
+    async with runtime.uow_factory() as uow:
+        estates = [f"{e.code} {e.name}" for e in await list_estates(uow)]
+    log.info("%s", startup_line(settings, username, webhook, estates))
 
 
 @db_app.command("upgrade")

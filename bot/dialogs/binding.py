@@ -24,7 +24,7 @@ from bot.views.labels import RELATION_LABELS
 from bot.views.menus import Menu, MenuItem, main_menu
 from core.crypto import mask_phone, normalize_phone
 from core.enums import BindingStatus, Relation, Role
-from core.i18n import N_, in_simplified
+from core.i18n import N_, in_simplified, place
 from core.services import directory, identities, people, residents
 
 DIALOG = "bind"
@@ -159,7 +159,7 @@ async def my_homes(ctx: Context) -> Reply:
     for home in homes:
         relation = ctx.t(RELATION_LABELS[home.relation])
         mark = " ✓" if current and home.unit_id == current.unit_id else ""
-        lines.append(ctx.t.name(f"{home.estate_name} {home.label}") + f" ({relation}){mark}")
+        lines.append(ctx.t.name(place(home.estate_name, home.label)) + f" ({relation}){mark}")
         if mark == "":
             label = ctx.t("Switch to {home}", home=ctx.t.name(home.label))
             buttons.append([Button(label, SwitchHome(home.unit_id))])
@@ -167,7 +167,7 @@ async def my_homes(ctx: Context) -> Reply:
         lines.append(
             ctx.t(
                 "{home}: waiting for the service desk",
-                home=ctx.t.name(f"{pending.estate_name} {pending.label}"),
+                home=ctx.t.name(place(pending.estate_name, pending.label)),
             )
         )
     buttons.append([Button(ctx.t("Bind another home"), Menu(MenuItem.BIND))])
@@ -184,7 +184,7 @@ async def switch_home(ctx: Context, payload: SwitchHome) -> None:
         return
     await identities.set_current_unit(ctx.uow, ctx.identity.id, chosen.unit_id)
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
-    text = ctx.t("Now serving {home}.", home=ctx.t.name(f"{chosen.estate_name} {chosen.label}"))
+    text = ctx.t("Now serving {home}.", home=ctx.t.name(place(chosen.estate_name, chosen.label)))
     await ctx.reply(main_menu(ctx, text))
 
 
@@ -296,7 +296,7 @@ async def _request_filed(
     ctx.end_dialog()
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
     ctx.roles = await people.roles_of(ctx.uow, ctx.identity.person_id)
-    home = ctx.t.name(f"{outcome.binding.estate_name} {outcome.binding.label}")
+    home = ctx.t.name(place(outcome.binding.estate_name, outcome.binding.label))
     if outcome.bound_now:
         await ctx.reply(Reply(ctx.t(BOUND_AT_ONCE, home=home), remove_keyboard=True))
         await ctx.reply(main_menu(ctx))
@@ -324,7 +324,7 @@ async def on_decision(ctx: Context, payload: BindDecision) -> None:
     binding, decided = await residents.decide_binding(
         ctx.uow, payload.binding_id, payload.verdict is Verdict.APPROVE, ctx.person_id
     )
-    home = f"{binding.estate_name} {binding.label}"
+    home = place(binding.estate_name, binding.label)
     if not decided:
         ctx.toast = ctx.t("This request was already decided.")
         await ctx.edit(ctx.t(ALREADY_DECIDED, home=home))

@@ -16,6 +16,7 @@ from bot.conversation.payloads import InvalidPayload, Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.views.cards import FEE_NONE
+from bot.views.labels import CURRENCY_LABELS
 from core.errors import InvalidInput
 from core.i18n import N_
 from core.services import jobs
@@ -42,12 +43,17 @@ class CompleteStep(Payload, prefix="cj"):
 ASK_WORK = N_("What did you do for order {number}? Please describe it in a few words.")
 ASK_BEFORE = N_("Send photos from before the work, then tap Next.")
 ASK_AFTER = N_("Send photos of the finished work, then tap Next.")
+ASK_AFTER_OR_WHY = N_(
+    "Please send at least one photo of the finished work. If none could be taken, write why."
+)
 ASK_MATERIALS = N_("Which materials did you use? Write them, or tap None.")
-ASK_FEE = N_("What fee did the resident pay (in yuan)? Write the amount, or tap No fee.")
+ASK_FEE = N_("What fee did the resident pay (in {currency})? Write the amount, or tap No fee.")
 
 
 async def start(ctx: Context, order: OrderView) -> None:
-    ctx.start_dialog(DIALOG, "work", {"order_id": order.id, "number": order.number})
+    ctx.start_dialog(
+        DIALOG, "work", {"order_id": order.id, "number": order.number, "currency": order.currency}
+    )
     ctx.remember(before=[], after=[])
     await ctx.reply(ctx.t(ASK_WORK, number=order.number))
 
@@ -66,6 +72,15 @@ async def on_message(ctx: Context) -> None:
         ctx.remember(work=text[:1000])
         ctx.set_step("before")
         await ctx.reply(Reply(ctx.t(ASK_BEFORE), buttons=[[_button(ctx, N_("Next"), StepOp.NEXT)]]))
+    elif step == "after_or_why" and inbound.kind is Kind.TEXT and text:
+        ctx.remember(no_photo_reason=text[:500])
+        await _ask_materials(ctx)
+    elif step == "after_or_why" and inbound.kind is Kind.PHOTO and inbound.file_ref:
+        ctx.set_step("after")
+        ctx.remember(after=[inbound.file_ref])
+        await ctx.reply(
+            Reply(ctx.t("Photo received."), buttons=[[_button(ctx, N_("Next"), StepOp.NEXT)]])
+        )
     elif step in ("before", "after") and inbound.kind is Kind.PHOTO and inbound.file_ref:
         photos = [*ctx.state.data.get(step, []), inbound.file_ref][:10]
         ctx.remember(**{step: photos})
@@ -89,9 +104,21 @@ async def on_message(ctx: Context) -> None:
         await ctx.reply(ctx.t("Please answer the question above, or /cancel."))
 
 
+async def _ask_materials(ctx: Context) -> None:
+    ctx.set_step("materials")
+    await ctx.reply(Reply(ctx.t(ASK_MATERIALS), buttons=[[_button(ctx, N_("None"), StepOp.SKIP)]]))
+
+
 async def _ask_fee(ctx: Context) -> None:
     ctx.set_step("fee")
-    await ctx.reply(Reply(ctx.t(ASK_FEE), buttons=[[_button(ctx, N_("No fee"), StepOp.NO_FEE)]]))
+    assert ctx.state is not None
+    currency = CURRENCY_LABELS.get(ctx.state.data.get("currency", "CNY"), CURRENCY_LABELS["CNY"])
+    await ctx.reply(
+        Reply(
+            ctx.t(ASK_FEE, currency=ctx.t(currency)),
+            buttons=[[_button(ctx, N_("No fee"), StepOp.NO_FEE)]],
+        )
+    )
 
 
 async def _summary(ctx: Context) -> None:
@@ -108,7 +135,10 @@ async def _summary(ctx: Context) -> None:
             after=len(data["after"]),
         ),
         ctx.t("Materials: {materials}", materials=data.get("materials") or "—"),
-        ctx.t("Fee: {fee}", fee=ctx.t.money(fee) if fee else ctx.t(FEE_NONE)),
+        ctx.t(
+            "Fee: {fee}",
+            fee=ctx.t.money(fee, data.get("currency", "CNY")) if fee else ctx.t(FEE_NONE),
+        ),
     ]
     await ctx.reply(
         Reply(
@@ -133,10 +163,12 @@ async def on_step(ctx: Context, payload: CompleteStep) -> None:
         ctx.set_step("after")
         await ctx.reply(Reply(ctx.t(ASK_AFTER), buttons=[[_button(ctx, N_("Next"), StepOp.NEXT)]]))
     elif step == "after" and op is StepOp.NEXT:
-        ctx.set_step("materials")
-        await ctx.reply(
-            Reply(ctx.t(ASK_MATERIALS), buttons=[[_button(ctx, N_("None"), StepOp.SKIP)]])
-        )
+        data = ctx.state.data
+        if not data.get("after") and await jobs.after_photo_required(ctx.uow, data["order_id"]):
+            ctx.set_step("after_or_why")
+            await ctx.reply(ctx.t(ASK_AFTER_OR_WHY))
+            return
+        await _ask_materials(ctx)
     elif step == "materials" and op is StepOp.SKIP:
         await _ask_fee(ctx)
     elif step == "fee" and op is StepOp.NO_FEE:
@@ -160,6 +192,7 @@ async def _finish(ctx: Context) -> None:
         fee=Decimal(data["fee"]) if data.get("fee") else None,
         before=tuple(data["before"]),
         after=tuple(data["after"]),
+        no_photo_reason=data.get("no_photo_reason"),
     )
     order, needs_supervisor = await jobs.complete(
         ctx.uow, int(data["order_id"]), ctx.person_id, report
@@ -168,12 +201,12 @@ async def _finish(ctx: Context) -> None:
     if needs_supervisor:
         text = ctx.t(
             "Completed. The fee {fee} is at or above the threshold: a supervisor will record it.",
-            fee=ctx.t.money(order.fee),  # type: ignore[arg-type]
+            fee=ctx.t.money(order.fee, order.currency),  # type: ignore[arg-type]
         )
     elif order.fee:
         text = ctx.t(
             "Completed, and the fee {fee} is recorded as collected by you.",
-            fee=ctx.t.money(order.fee),
+            fee=ctx.t.money(order.fee, order.currency),
         )
     else:
         text = ctx.t("Completed. The resident is asked to confirm.")

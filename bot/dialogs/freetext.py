@@ -34,8 +34,9 @@ OFFERED_KINDS = [
     OrderKind.HOUSEKEEPING,
     OrderKind.INQUIRY,
     OrderKind.PRAISE,
+    OrderKind.ALARM,
 ]
-KIND_CODES = {kind: code for code, kind in zip("rchip", OFFERED_KINDS, strict=True)}
+KIND_CODES = {kind: code for code, kind in zip("rchipa", OFFERED_KINDS, strict=True)}
 CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
 
 

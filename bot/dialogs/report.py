@@ -34,6 +34,7 @@ from bot.views.menus import Menu, MenuItem, main_menu
 from bot.views.slots import Slot, day_rows, days_offered, open_slots, slot_rows, window
 from core.enums import OrderKind, Priority
 from core.i18n import N_, pick_name
+from core.i18n import place as join_place
 from core.lifecycle import Action, Actor
 from core.news import DeskReason
 from core.services import directory, dispatch, orders, residents
@@ -95,6 +96,8 @@ FIELDS_BY_KIND: dict[OrderKind, list[Field]] = {
         Field.PRIORITY,
     ],
     OrderKind.HOUSEKEEPING: [Field.CATEGORY, Field.HOME, Field.DESCRIPTION, Field.DAY, Field.SLOT],
+    # 居家报警 (open, move or repair a home alarm): urgent unless the resident says otherwise.
+    OrderKind.ALARM: [Field.HOME, Field.DESCRIPTION, Field.DAY, Field.SLOT, Field.PRIORITY],
     OrderKind.COMPLAINT: [Field.CATEGORY, Field.DESCRIPTION, Field.CALLBACK],
     OrderKind.INQUIRY: [Field.DESCRIPTION],
     OrderKind.PRAISE: [Field.DESCRIPTION],
@@ -105,7 +108,17 @@ MENU_KINDS = {
     MenuItem.HOUSEKEEPING: OrderKind.HOUSEKEEPING,
     MenuItem.INQUIRY: OrderKind.INQUIRY,
     MenuItem.PRAISE: OrderKind.PRAISE,
+    MenuItem.ALARM: OrderKind.ALARM,
 }
+# Kinds done in the resident's home: the home is asked when they have several.
+HOME_KINDS = (
+    OrderKind.IN_HOME_REPAIR,
+    OrderKind.HOUSEKEEPING,
+    OrderKind.ALARM,
+    OrderKind.COMPLAINT,
+)
+# Kinds urgent unless the resident chooses otherwise.
+URGENT_BY_DEFAULT = frozenset({OrderKind.ALARM})
 EDITABLE = {
     Field.CATEGORY: N_("Category"),
     Field.HOME: N_("Home"),
@@ -148,12 +161,14 @@ async def start(
     )
     if kind in (OrderKind.IN_HOME_REPAIR, OrderKind.PUBLIC_REPAIR):
         ctx.remember(where=None)
-    if len(homes) == 1 or kind not in (OrderKind.IN_HOME_REPAIR, OrderKind.HOUSEKEEPING):
+    if len(homes) == 1 or kind not in HOME_KINDS:
         ctx.remember(unit_id=home.unit_id)
     if description:
         ctx.remember(description=description[:MAX_DESCRIPTION])
     if category_id is not None:
         ctx.remember(category_id=category_id)
+    if kind in URGENT_BY_DEFAULT:
+        ctx.remember(priority=Priority.URGENT.value)
     await advance(ctx)
 
 
@@ -209,7 +224,14 @@ async def ask(ctx: Context, field: Field | None) -> None:
             Reply(
                 ctx.t("Which home is it for?"),
                 buttons=[
-                    [_button(ctx, ctx.t.name(f"{h.estate_name} {h.label}"), Field.HOME, h.unit_id)]
+                    [
+                        _button(
+                            ctx,
+                            ctx.t.name(join_place(h.estate_name, h.label)),
+                            Field.HOME,
+                            h.unit_id,
+                        )
+                    ]
                     for h in homes
                 ],
             )
@@ -311,14 +333,10 @@ async def summary(ctx: Context) -> Reply:
     home = place = None
     if kind is OrderKind.PUBLIC_REPAIR:
         place = _place_label(ctx, data["place"])
-    elif data.get("unit_id") and kind in (
-        OrderKind.IN_HOME_REPAIR,
-        OrderKind.HOUSEKEEPING,
-        OrderKind.COMPLAINT,
-    ):
+    elif data.get("unit_id") and kind in HOME_KINDS:
         unit = await directory.get_unit(ctx.uow, data["unit_id"])
         if unit is not None:
-            home = ctx.t.name(f"{unit.building_name} {unit.number}")
+            home = ctx.t.name(join_place(unit.building_name, unit.number))
     draft = OrderFacts(
         kind=kind,
         description=data["description"],

@@ -8,6 +8,7 @@ from bot.conversation.routing import Router
 from bot.dialogs import binding
 from bot.views.commands import refresh_chat_menu
 from bot.views.desk_views import queue_reply
+from bot.views.help import help_text
 from bot.views.menus import (
     ChooseLanguage,
     Menu,
@@ -17,7 +18,7 @@ from bot.views.menus import (
     main_menu,
 )
 from core.errors import InvitationInvalid
-from core.i18n import LOCALES, N_
+from core.i18n import LOCALES, N_, place
 from core.services import desk_queue, directory, identities, invitations, people, residents
 from core.services.desk_queue import QUEUE_ROLES
 
@@ -77,7 +78,7 @@ async def _redeem(ctx: Context, code: str) -> None:
     await _refresh_identity(ctx)
     unit = await directory.get_unit(ctx.uow, redemption.unit_id) if redemption.unit_id else None
     estate = await directory.get_estate_by_id(ctx.uow, redemption.estate_id)
-    label = f"{estate.name} {unit.building_name} {unit.number}" if unit else estate.name
+    label = place(estate.name, unit.building_name, unit.number) if unit else estate.name
     label = ctx.t.name(label)
     await ctx.reply(main_menu(ctx, ctx.t(BOUND, home=label)))
     await refresh_chat_menu(ctx)
@@ -94,9 +95,15 @@ async def _refresh_identity(ctx: Context) -> None:
     ctx.identity = await identities.get(ctx.uow, ctx.identity.id)
 
 
-@router.command("menu", "help")
+@router.command("menu")
 async def menu(ctx: Context) -> None:
     await ctx.reply(await full_menu(ctx))
+
+
+@router.command("help")
+async def show_help(ctx: Context) -> None:
+    """What the bot does and how, for each role the person holds; then the menu."""
+    await ctx.reply(main_menu(ctx, help_text(ctx.t, ctx.roles)))
 
 
 @router.command("language")

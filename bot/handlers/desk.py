@@ -15,7 +15,7 @@ from bot.views.buttons import CollectFee, DeskAct, DeskOp, DeskPick, MergeInto, 
 from bot.views.desk_views import approvals_reply, opened_card, queue_reply
 from bot.views.menus import Menu, MenuItem
 from core.enums import Role
-from core.i18n import N_
+from core.i18n import N_, place
 from core.services import candidates, desk_queue, desks, dispatch, incidents, jobs, people
 
 router = Router("desk")
@@ -40,12 +40,13 @@ async def register_desk(ctx: Context) -> None:
 
 def _worker_label(ctx: Context, c: candidates.Candidate) -> str:
     duty = ctx.t("on duty") if c.on_duty else ctx.t("off duty")
-    parts = [c.name or "—", duty, ctx.t("{n} open", n=c.open_jobs)]
-    if c.skills:
-        parts.append("/".join(c.skills))
+    label = ctx.t(
+        "{name} ({duty}, {n} open)", name=ctx.t.name(c.name or "—"), duty=duty, n=c.open_jobs
+    )
+    extras = ["/".join(c.skills)] if c.skills else []
     if c.buildings:
-        parts.append(",".join(c.buildings))
-    return " · ".join(parts)
+        extras.append(ctx.t.name(",".join(c.buildings)))
+    return place(label, *extras)
 
 
 @router.button(DeskAct)
@@ -81,7 +82,11 @@ NOBODY_ON_DUTY = N_("Nobody who could do this job is on duty now.")
 async def _dispatched_note(ctx: Context, order) -> None:
     name = await people.name_of(ctx.uow, order.assignee_id) if order.assignee_id else None
     await ctx.edit(
-        ctx.t("Order {number} dispatched to {worker}.", number=order.number, worker=name or "—")
+        ctx.t(
+            "Order {number} dispatched to {worker}.",
+            number=order.number,
+            worker=ctx.t.name(name or "—"),
+        )
     )
 
 
@@ -116,7 +121,7 @@ async def on_collect_fee(ctx: Context, payload: CollectFee) -> None:
     await ctx.edit(
         ctx.t(
             "Fee {fee} for order {number} recorded as collected.",
-            fee=ctx.t.money(order.fee),
+            fee=ctx.t.money(order.fee, order.currency),
             number=order.number,
         )
     )

@@ -87,7 +87,11 @@ async def grab(ctx: Context, order_id: int) -> None:
     """First tap in the team's group wins; the worker gets the job in their own chat."""
     order = await dispatch.grab(ctx.uow, order_id, ctx.person_id)
     name = await people.name_of(ctx.uow, ctx.person_id) if ctx.person_id else None
-    await ctx.edit(ctx.t("Order {number} taken by {worker}.", number=order.number, worker=name))
+    await ctx.edit(
+        ctx.t(
+            "Order {number} taken by {worker}.", number=order.number, worker=ctx.t.name(name or "—")
+        )
+    )
 
 
 # --- My jobs and duty ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.conversation.context import BotConfig
@@ -71,10 +71,11 @@ class Core:
     def build(cls, runtime: Runtime) -> Core:
         settings = runtime.settings
         config = BotConfig(
-            bot_username=settings.bot_username,
             default_locale=settings.default_locale,
             paid_broadcast=settings.allow_paid_broadcast,
         )
+        if settings.bot_username:  # else the Bot API's getMe says it (bot/cli)
+            config = replace(config, bot_username=settings.bot_username)
         pipeline = Pipeline(runtime.uow_factory, routers(), config)
         pipeline.flood = FloodGuard(burst=settings.flood_burst)
         return cls(runtime, pipeline, config)

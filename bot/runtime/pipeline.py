@@ -24,6 +24,7 @@ from bot.runtime.flood import FloodGuard, Verdict
 from bot.views import notices as notice_views
 from bot.views.labels import STATUS_LABELS
 from bot.views.tell import tell
+from core import logcontext
 from core.clock import Clock
 from core.db import is_disconnect
 from core.enums import OrderStatus, Role
@@ -92,6 +93,19 @@ class Pipeline:
 
     async def handle(self, inbound: Inbound, run: Callable[[Context], Awaitable[Any]]) -> Handled:
         """begin, `run` (the routers, however the front end calls them), finish; or fail."""
+        marks = (
+            logcontext.update_id.set(inbound.update_id),
+            logcontext.chat_id.set(inbound.chat_id),
+            logcontext.order_number.set(None),
+        )
+        try:
+            return await self._handle(inbound, run)
+        finally:
+            logcontext.order_number.reset(marks[2])
+            logcontext.chat_id.reset(marks[1])
+            logcontext.update_id.reset(marks[0])
+
+    async def _handle(self, inbound: Inbound, run: Callable[[Context], Awaitable[Any]]) -> Handled:
         for attempt in (1, 2):
             try:
                 async with self.uow_factory() as uow:

@@ -8,30 +8,42 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.runtime.settings import Settings
 from core.clock import Clock
 from core.crypto import Cipher, new_key
 from core.db import create_engine, keep_private, session_factory
+from core.services import keycheck
 from core.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-DEV_KEY_FILE = Path(".guanjia-key")
+KEY_FILE_NAME = ".guanjia-key"
+
+
+def key_file(database_url: str) -> Path:
+    """Where the key file lives without DATA_KEY: beside a SQLite database's file, wherever the
+    command runs from; for another database, in the current directory."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).resolve().parent / KEY_FILE_NAME
+    return Path(KEY_FILE_NAME).resolve()
 
 
 def data_key(settings: Settings) -> str:
-    """DATA_KEY from the settings; on a machine without one, a key file made on first use,
-    readable by its owner only from its first byte."""
+    """DATA_KEY from the settings; on a machine without one, a key file made on first use beside
+    the database, readable by its owner only from its first byte."""
     if settings.data_key is not None:
         return settings.data_key.get_secret_value()
+    path = key_file(settings.database_url)
     try:
-        fd = os.open(DEV_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        keep_private(DEV_KEY_FILE)
-        return DEV_KEY_FILE.read_text().strip()
-    log.warning("DATA_KEY is not set: created %s; set DATA_KEY in production", DEV_KEY_FILE)
+        keep_private(path)
+        return path.read_text().strip()
+    log.warning("DATA_KEY is not set: created %s; set DATA_KEY in production", path)
     key = new_key()
     with os.fdopen(fd, "w") as file:
         file.write(key + "\n")
@@ -43,6 +55,12 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     uow_factory: UnitOfWorkFactory
+
+    async def verify_key(self) -> None:
+        """Raises core.services.keycheck.WrongDataKey when the data key does not open this
+        database's personal data (the check is left at first use)."""
+        async with self.uow_factory() as uow:
+            await keycheck.verify(uow)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -157,6 +157,7 @@ class Scheduler:
             IntervalTrigger(seconds=SWEEP_SECONDS, timezone=UTC),
             args=[self.tick],
             id="tick",
+            name="time-limit sweep",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,  # late is better than never: the tick is idempotent
@@ -166,6 +167,7 @@ class Scheduler:
             IntervalTrigger(seconds=PRUNE_SECONDS, timezone=UTC),
             args=[self.prune],
             id="prune",
+            name="housekeeping",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
@@ -179,6 +181,7 @@ class Scheduler:
                     CronTrigger(hour=at.hour, minute=at.minute, timezone=estate.timezone),
                     args=[lambda estate_id=estate.id: self.run_routines_of(estate_id)],
                     id=f"{routine}:{estate.id}",
+                    name=f"{routine} for estate {estate.id}",
                     max_instances=1,
                     coalesce=True,
                     misfire_grace_time=None,

@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     # encrypted with it, so losing it loses them.
     data_key: SecretStr | None = None
     bot_token: SecretStr | None = None
-    bot_username: str = "guanjia_bot"
+    # The bot's username, for invitation links; asked from the Bot API (getMe) when unset.
+    bot_username: str | None = None
     # Telegram's API by default; the emulator or a local Bot API server otherwise.
     api_base: str = "https://api.telegram.org"
     framework: Literal["aiogram", "ptb"] = "aiogram"
@@ -40,5 +41,7 @@ class Settings(BaseSettings):
     # kept before the hourly housekeeping deletes it; 0: at the next housekeeping.
     outbox_retention_days: int = Field(default=7, ge=0)
     log_level: str = "INFO"
+    # text: one readable line per event; json: one JSON object a line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
     # Seconds a getUpdates long poll waits; stopping waits for the poll under way to end.
     polling_timeout: int = 10

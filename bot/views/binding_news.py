@@ -11,7 +11,7 @@ from bot.conversation.replies import Button, Reply
 from bot.views.audience import Audience
 from bot.views.labels import RELATION_LABELS
 from bot.views.menus import Menu, MenuItem
-from core.i18n import N_, Translator
+from core.i18n import N_, Translator, place
 from core.news import BindingDecided, BindingRequested
 from core.services import residents
 
@@ -49,9 +49,9 @@ def desk_card(
 ) -> Reply:
     text = t(
         DESK_REQUEST,
-        name=name or "-",
+        name=t.name(name) if name else "-",
         phone=phone,
-        home=t.name(f"{binding.estate_name} {binding.label}"),
+        home=t.name(place(binding.estate_name, binding.label)),
         relation=t(RELATION_LABELS[binding.relation]),
     )
     if typed:
@@ -76,7 +76,7 @@ async def binding_requested(audience: Audience, news: BindingRequested) -> None:
 
 async def binding_decided(audience: Audience, news: BindingDecided) -> None:
     binding = await residents.get_binding(audience.uow, news.binding_id)
-    home = f"{binding.estate_name} {binding.label}"
+    home = place(binding.estate_name, binding.label)
 
     def build(t: Translator) -> Reply:
         text = t(APPROVED if news.approved else REJECTED, home=home)

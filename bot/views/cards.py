@@ -23,7 +23,7 @@ def when(t: Translator, order: OrderView) -> tuple[str, str]:
 
 
 def fee_text(t: Translator, order: OrderView) -> str:
-    return t.money(order.fee) if order.fee else t(FEE_NONE)
+    return t.money(order.fee, order.currency) if order.fee else t(FEE_NONE)
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def fact_lines(t: Translator, facts: OrderFacts) -> list[str]:
     if facts.category:
         lines.append(t("Category: {category}", category=pick_name(t.locale, *facts.category)))
     if facts.home:
-        lines.append(t("Home: {home}", home=facts.home))
+        lines.append(t("Home: {home}", home=t.name(facts.home)))
     if facts.place:
         lines.append(t("Place: {place}", place=facts.place))
     lines.append(t("Description: {text}", text=facts.description))

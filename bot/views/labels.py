@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.enums import OrderKind, OrderStatus, Priority, Relation
+from core.enums import OrderKind, OrderStatus, Priority, Relation, Role
 from core.i18n import N_
 from core.lifecycle import Action
 
@@ -34,6 +34,24 @@ PRIORITY_LABELS = {
     Priority.NORMAL: N_("Normal"),
     Priority.URGENT: N_("Urgent"),
     Priority.EMERGENCY: N_("Emergency (danger, flooding, no power)"),
+}
+
+# The currency an amount is asked in (the estate's).
+CURRENCY_LABELS = {
+    "CNY": N_("yuan"),
+    "HKD": N_("Hong Kong dollars"),
+    "MOP": N_("patacas"),
+    "TWD": N_("New Taiwan dollars"),
+}
+
+ROLE_LABELS = {
+    Role.RESIDENT: N_("resident"),
+    Role.TECHNICIAN: N_("technician"),
+    Role.HOUSEKEEPER: N_("housekeeper"),
+    Role.DISPATCHER: N_("dispatcher"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.MANAGER: N_("manager"),
+    Role.ADMIN: N_("administrator"),
 }
 
 RELATION_LABELS = {

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from babel import Locale
-
 from bot.conversation.context import Context
 from bot.conversation.payloads import Payload
 from bot.conversation.replies import Button, Reply
 from core.enums import STAFF_ROLES, WORKER_ROLES, Role
-from core.i18n import LOCALES, N_
+from core.i18n import LOCALES, N_, Translator
 from core.services import desk_queue
 from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
 from core.services.reports import REPORT_ROLES
@@ -23,6 +21,7 @@ class MenuItem(StrEnum):
     HOUSEKEEPING = "housekeeping"
     INQUIRY = "inquiry"
     PRAISE = "praise"
+    ALARM = "alarm"
     MY_ORDERS = "orders"
     CONTACT = "contact"
     LANGUAGE = "language"
@@ -55,7 +54,8 @@ RESIDENT_ITEMS = [
     [(MenuItem.HOUSEKEEPING, N_("Home service")), (MenuItem.INQUIRY, N_("Ask or suggest"))],
     [(MenuItem.PRAISE, N_("Praise")), (MenuItem.MY_ORDERS, N_("My orders"))],
     [(MenuItem.CONTACT, N_("Contact the service centre")), (MenuItem.LANGUAGE, N_("Language"))],
-    [(MenuItem.NOTICES, N_("Notices")), (MenuItem.HOMES, N_("My homes"))],
+    [(MenuItem.ALARM, N_("Home alarm")), (MenuItem.NOTICES, N_("Notices"))],
+    [(MenuItem.HOMES, N_("My homes"))],
 ]
 
 
@@ -148,10 +148,14 @@ async def full_menu(ctx: Context, text: str | None = None) -> Reply:
     return main_menu(ctx, text, await desk_counts(ctx))
 
 
+# TRANSLATORS: the name of the language this catalogue is in, as its readers call it (简体中文).
+LANGUAGE_NAME = N_("This language's name")
+
+
 def language_menu(ctx: Context) -> Reply:
     """Each language is named in its own script, so anyone can find theirs."""
     buttons = [
-        Button(Locale.parse(locale).get_display_name(locale), ChooseLanguage(locale))
+        Button(Translator(locale).gettext(LANGUAGE_NAME), ChooseLanguage(locale))
         for locale in LOCALES
     ]
     return Reply(ctx.t("Please choose your language."), buttons=[buttons])

@@ -37,7 +37,12 @@ DISPATCHED = N_("Your order {number} has been given to {worker}, who will contac
 ACCEPTED = N_("{worker} has accepted your order {number}.")
 APPOINTMENT = N_("Appointment for order {number}: {start} to {end}.")
 APPOINTMENT_MOVED = N_(
-    "{worker} asks to move the appointment for order {number} to {start} to {end}. Reason: {reason}"
+    "We are sorry: {worker} needs to move the appointment for order {number} to {start} to "
+    "{end}. Reason: {reason}\nIs the new time all right for you?"
+)
+APPOINTMENT_MOVED_DESK = N_(
+    "Order {number}: {worker} moved the appointment to {start} to {end}. Reason: {reason}. The "
+    "resident is asked to agree or choose another time."
 )
 ON_THE_WAY = N_("{worker} is on the way for your order {number}.")
 ARRIVED = N_("{worker} has arrived for your order {number}.")
@@ -151,14 +156,14 @@ async def _dispatched(audience: Audience, news: OrderActed, order: OrderView) ->
     if order.assignee_id is not None:
         worker = await audience.name(order.assignee_id)
         await audience.reporters(
-            order, lambda t: Reply(t(DISPATCHED, number=order.number, worker=worker))
+            order, lambda t: Reply(t(DISPATCHED, number=order.number, worker=t.name(worker)))
         )
 
 
 async def _accepted(audience: Audience, news: OrderActed, order: OrderView) -> None:
     worker = await audience.name(order.assignee_id)
     await audience.reporters(
-        order, lambda t: Reply(t(ACCEPTED, number=order.number, worker=worker))
+        order, lambda t: Reply(t(ACCEPTED, number=order.number, worker=t.name(worker)))
     )
     if news.note == dispatch.GRABBED:  # taken in the team's group: the card in their own chat
         await audience.person(order.assignee_id, lambda t: job_status_card(t, order, ACCEPTED_HEAD))
@@ -181,7 +186,7 @@ async def _appointment(audience: Audience, news: OrderActed, order: OrderView) -
         if news.note:
             text = t(
                 APPOINTMENT_MOVED,
-                worker=worker,
+                worker=t.name(worker),
                 number=order.number,
                 start=start,
                 end=end,
@@ -201,13 +206,30 @@ async def _appointment(audience: Audience, news: OrderActed, order: OrderView) -
         )
 
     await audience.reporters(order, build)
+    if news.note:  # a time the resident had agreed to is moved: the desk knows why (seed 002)
+        reason = news.note
+
+        def for_desk(t: Translator) -> Reply:
+            start, end = when(t, order)
+            return Reply(
+                t(
+                    APPOINTMENT_MOVED_DESK,
+                    number=order.number,
+                    worker=t.name(worker),
+                    start=start,
+                    end=end,
+                    reason=reason,
+                )
+            )
+
+        await audience.desk(order.estate_id, for_desk, desks.desk_for(order.kind))
 
 
 def _simple(message_id: str):
     async def render(audience: Audience, news: OrderActed, order: OrderView) -> None:
         worker = await audience.name(order.assignee_id)
         await audience.reporters(
-            order, lambda t: Reply(t(message_id, number=order.number, worker=worker))
+            order, lambda t: Reply(t(message_id, number=order.number, worker=t.name(worker)))
         )
 
     return render
@@ -219,7 +241,7 @@ async def _no_one_home(audience: Audience, news: OrderActed, order: OrderView) -
     now = audience.uow.clock.now()
 
     def build(t: Translator) -> Reply:
-        text = t(NO_ONE_HOME, worker=worker, number=order.number, time=t.time(now))
+        text = t(NO_ONE_HOME, worker=t.name(worker), number=order.number, time=t.time(now))
         return Reply(text, buttons=rebook_rows(t, order, now, estate.timezone))
 
     await audience.reporters(order, build)
@@ -297,7 +319,7 @@ async def _fee_collected(audience: Audience, news: OrderActed, order: OrderView)
     fee = order.fee
     await audience.person(
         order.assignee_id,
-        lambda t: Reply(t(FEE_RECORDED, fee=t.money(fee), number=order.number)),
+        lambda t: Reply(t(FEE_RECORDED, fee=t.money(fee, order.currency), number=order.number)),
     )
 
 
@@ -400,7 +422,7 @@ async def fee_waiting(audience: Audience, news: FeeWaiting) -> None:
     await audience.supervisors(
         order.estate_id,
         lambda t: Reply(
-            t(FEE_WAITING, number=order.number, fee=t.money(fee)),
+            t(FEE_WAITING, number=order.number, fee=t.money(fee, order.currency)),
             buttons=[[Button(t("Record the fee as collected"), CollectFee(order.id))]],
         ),
     )

@@ -76,7 +76,7 @@ async def reminded(audience: Audience, news: Reminded) -> None:
 def _status_line(message_id: str, order: OrderView, worker: str):
     def line(t: Translator) -> str:
         status = t(STATUS_LABELS[order.status])
-        return t(message_id, number=order.number, status=status, worker=worker)
+        return t(message_id, number=order.number, status=status, worker=t.name(worker))
 
     return line
 
@@ -118,11 +118,11 @@ async def digest_ready(audience: Audience, news: DigestReady) -> None:
     names = {person_id: await audience.name(person_id) for person_id in workers}
 
     def line(t: Translator, order: OrderView) -> str:
-        parts = [order.number, order.unit_label or order.place or "—"]
+        parts = [order.number, t.name(order.unit_label) if order.unit_label else order.place or "—"]
         if order.window_start:
             parts.append(t.short_datetime(order.window_start))
         if order.assignee_id in names:
-            parts.append(names[order.assignee_id])
+            parts.append(t.name(names[order.assignee_id]))
         return "· " + " · ".join(parts)
 
     def build(t: Translator) -> Reply:
@@ -160,7 +160,7 @@ async def end_of_day_report(audience: Audience, news: EndOfDayReport) -> None:
     def build(t: Translator) -> Reply:
         text = [t(EOD_REPORT_HEAD, day=t.day(news.day))]
         for entry in news.lines:
-            worker = names.get(entry.worker_id, "—")
+            worker = t.name(names.get(entry.worker_id, "—"))
             status = t(STATUS_LABELS[entry.order.status])
             answer = entry.answer or t(EOD_NO_ANSWER)
             text.append(f"· {entry.order.number} · {worker} · {status}: {answer}")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from core.crypto import mask_phone, normalize_phone
 from core.enums import STAFF_ROLES, BindingStatus, OrderKind, Relation, Role, TeamKind
 from core.errors import InvalidInput, NotFound
+from core.i18n import place
 from core.models import Building, Category, Estate, Person, StaffRole, Team, Unit, UnitBinding
 from core.services import people
 from core.uow import UnitOfWork
@@ -34,6 +35,8 @@ REGION_TIMEZONES = {
     "TW": "Asia/Taipei",
 }
 REGION_LOCALES = {"CN": "zh_Hans", "HK": "zh_Hant", "MO": "zh_Hant", "TW": "zh_Hant"}
+REGION_CURRENCIES = {"CN": "CNY", "HK": "HKD", "MO": "MOP", "TW": "TWD"}
+CURRENCIES = ("CNY", "HKD", "MOP", "TWD")
 # The usual team names of DESIGN.md: a staff member may name one before it exists.
 STANDARD_TEAMS = {
     "工程组": TeamKind.ENGINEERING,
@@ -65,6 +68,7 @@ class EstateView:
     default_locale: str
     fee_threshold: Decimal
     service_phone: str | None
+    currency: str = "CNY"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ class UnitView:
 
     @property
     def label(self) -> str:
-        return f"{self.building_name} {self.number}"
+        return place(self.building_name, self.number)
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ def _estate_view(row: Estate) -> EstateView:
         row.default_locale,
         Decimal(row.fee_threshold),
         row.service_phone,
+        row.currency,
     )
 
 
@@ -164,6 +169,17 @@ def check_estate_code(code: str) -> str:
     value = code.strip().upper()
     if not _ESTATE_CODE.fullmatch(value):
         raise InvalidInput("estate code {code!r} must be 1 to 8 letters A-Z", code=code)
+    return value
+
+
+def check_currency(currency: str) -> str:
+    value = currency.strip().upper()
+    if value not in CURRENCIES:
+        raise InvalidInput(
+            "currency {currency!r} must be one of {choices}",
+            currency=currency,
+            choices=", ".join(CURRENCIES),
+        )
     return value
 
 
@@ -260,14 +276,17 @@ async def create_estate(
     default_locale: str | None = None,
     service_phone: str | None = None,
     fee_threshold: Decimal | None = None,
+    currency: str | None = None,
     with_default_categories: bool = True,
 ) -> EstateView:
-    """A new estate; time zone and locale default to its region's (CN: Asia/Shanghai, zh_Hans)."""
+    """A new estate; time zone, locale and currency default to its region's (CN: Asia/Shanghai,
+    zh_Hans, CNY); the fee threshold is in its currency."""
     code = check_estate_code(code)
     name = check_name(name, "estate name", 100)
     region = check_region(region)
     timezone = check_timezone(timezone) if timezone else REGION_TIMEZONES[region]
     default_locale = check_locale(default_locale) if default_locale else REGION_LOCALES[region]
+    currency = check_currency(currency) if currency else REGION_CURRENCIES[region]
     if service_phone:
         service_phone = check_phone(service_phone)
     if await get_estate(uow, code) is not None:
@@ -280,6 +299,7 @@ async def create_estate(
         default_locale=default_locale,
         service_phone=service_phone or None,
         fee_threshold=Decimal(100) if fee_threshold is None else fee_threshold,
+        currency=currency,
         settings={},
     )
     uow.add(row)

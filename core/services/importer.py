@@ -9,7 +9,7 @@ error reports are spreadsheet row numbers (the header is row 1). Empty lines, an
 | record   | required columns                                 | optional columns                  |
 | -------- | ------------------------------------------------ | --------------------------------- |
 | estate   | estate_code, estate_name                         | region, timezone, locale,         |
-|          |                                                  | service_phone                     |
+|          |                                                  | service_phone, currency           |
 | building | estate_code, building                            |                                   |
 | unit     | estate_code, building, unit                      |                                   |
 | team     | estate_code, team, team_kind                     |                                   |
@@ -20,8 +20,9 @@ error reports are spreadsheet row numbers (the header is row 1). Empty lines, an
 - estate_code: 1 to 8 letters A-Z (the prefix of order numbers; lower case is raised).
 - region: CN (default), HK, MO or TW, the holiday calendar. timezone defaults to the region's
   (Asia/Shanghai, Asia/Hong_Kong, Asia/Macau, Asia/Taipei); locale (zh_Hans or zh_Hant) too
-  (CN: zh_Hans, else zh_Hant). A new estate gets the default repair, complaint and housekeeping
-  categories.
+  (CN: zh_Hans, else zh_Hant); currency (CNY, HKD, MOP or TWD: fees and the fee threshold) too
+  (CN: CNY, HK: HKD, MO: MOP, TW: TWD). A new estate gets the default repair, complaint and
+  housekeeping categories.
 - team_kind: engineering, housekeeping, customer_service, security or cleaning.
 - role: technician, housekeeper, dispatcher, supervisor, manager or admin. A staff row's team
   must exist (in the database, or as a team row earlier in the file) unless it is a standard
@@ -73,6 +74,7 @@ COLUMNS = (
     "timezone",
     "locale",
     "service_phone",
+    "currency",
 )
 REQUIRED = {
     "estate": ("estate_code", "estate_name"),
@@ -114,6 +116,7 @@ class _Estate:
     timezone: str | None
     locale: str | None
     service_phone: str | None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,11 +315,12 @@ def _check_row(
         timezone = row.check("timezone", directory.check_timezone)
         locale = row.check("locale", directory.check_locale)
         service_phone = row.check("service_phone", directory.check_phone)
+        currency = row.check("currency", directory.check_currency)
         if code is not None and known.estates.get(code, 0) > 0:
             row.fail("estate_code", f"duplicate estate {code} (also on row {known.estates[code]})")
         if row.ok:
             known.estates[code] = number
-            step = _Estate(code, name, region, timezone, locale, service_phone)
+            step = _Estate(code, name, region, timezone, locale, service_phone, currency)
         return step
 
     if record == "building":
@@ -468,6 +472,7 @@ async def import_csv(uow: UnitOfWork, data: bytes | str) -> ImportSummary:
                         region=step.region,
                         default_locale=step.locale,
                         service_phone=step.service_phone,
+                        currency=step.currency,
                     )
                     categories_created += len(directory.default_categories())
                 estates[step.code] = existing.id

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, or_, select, update
 
 from core.enums import Relation
 from core.errors import InvalidInput, InvitationInvalid, NotFound
+from core.i18n import place
 from core.models import Building, Estate, Invitation, Unit
 from core.services.directory import verify_binding
 from core.uow import UnitOfWork
@@ -96,7 +97,7 @@ async def create_unit_invitations(
             InvitationView(
                 code,
                 unit_id,
-                f"{building} {number}",
+                place(building, number),
                 relation,
                 expires_at,
                 estate_code,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from core.crypto import mask_phone
-from core.enums import OrderStatus
+from core.enums import OrderKind, OrderStatus
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.i18n import N_
 from core.lifecycle import Action, Party, doer_roles
@@ -125,6 +125,25 @@ class CompletionReport:
     fee: Decimal | None = None
     before: tuple[str, ...] = field(default_factory=tuple)
     after: tuple[str, ...] = field(default_factory=tuple)
+    # Why no photo of the finished work could be taken, where the estate asks for one.
+    no_photo_reason: str | None = None
+
+
+# The estate setting `completion_photos`: "after" (the default) asks a repair for at least one
+# photo of the finished work, or the reason why none could be taken; "optional" asks nothing.
+PHOTO_KINDS = frozenset({OrderKind.IN_HOME_REPAIR, OrderKind.PUBLIC_REPAIR})
+NO_AFTER_PHOTO = N_(
+    "A repair is completed with at least one photo of the finished work, or the reason why none "
+    "could be taken."
+)
+
+
+async def after_photo_required(uow: UnitOfWork, order_id: int) -> bool:
+    row = await uow.session.get_one(Order, order_id)
+    if OrderKind(row.kind) not in PHOTO_KINDS:
+        return False
+    estate = await uow.session.get_one(Estate, row.estate_id)
+    return (estate.settings or {}).get("completion_photos", "after") != "optional"
 
 
 def parse_fee(text: str) -> Decimal:
@@ -153,6 +172,9 @@ async def complete(
     actor = await estate_actor(uow, person_id, order.estate_id)
     row = await uow.session.get_one(Order, order_id)
     now = uow.clock.now()
+    reason = (report.no_photo_reason or "").strip()
+    if not report.after and not reason and await after_photo_required(uow, order_id):
+        raise InvalidInput(NO_AFTER_PHOTO)
     for stage, refs in (("before", report.before), ("after", report.after)):
         for ref in refs:
             uow.add(
@@ -165,7 +187,8 @@ async def complete(
                     added_at=now,
                 )
             )
-    view = await orders.act(uow, order_id, Action.COMPLETE, actor, report.work_done)
+    note = report.work_done if report.after or not reason else f"{report.work_done}\n{reason}"
+    view = await orders.act(uow, order_id, Action.COMPLETE, actor, note)
     row.work_done = report.work_done
     row.materials = report.materials
     row.fee = report.fee

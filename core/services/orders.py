@@ -16,9 +16,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core import lifecycle
+from core import lifecycle, logcontext
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Priority, Role
 from core.errors import NotFound
+from core.i18n import place
 from core.lifecycle import Action, Actor
 from core.models import (
     Building,
@@ -73,6 +74,7 @@ class OrderView:
     fee_collected_by: int | None = None
     overdue_stage: int = 0
     escalated: bool = False
+    currency: str = "CNY"  # the estate's: its fees are in it
 
     @property
     def is_open(self) -> bool:
@@ -144,7 +146,7 @@ async def _view(
 ) -> OrderView:
     """`attachments`: the order's files when the caller has them (a new order), else they are
     those loaded with the order (`_load`)."""
-    labels = await _labels(uow, order.category_id, order.unit_id)
+    labels = await _labels(uow, order.estate_id, order.category_id, order.unit_id)
     return _view_with(order, labels, attachments)
 
 
@@ -182,6 +184,7 @@ def _view_with(
         fee_collected_by=order.fee_collected_by,
         overdue_stage=order.overdue_stage or 0,
         escalated=order.escalated,
+        currency=labels.currency,
     )
 
 
@@ -190,15 +193,17 @@ class _Labels:
     category_hans: str | None = None
     category_hant: str | None = None
     unit_label: str | None = None
+    currency: str = "CNY"
 
 
-async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None) -> _Labels:
-    """The category's names and the unit's "building number" label, in one statement."""
-    if category_id is None and unit_id is None:
-        return _Labels()
+async def _labels(
+    uow: UnitOfWork, estate_id: int, category_id: int | None, unit_id: int | None
+) -> _Labels:
+    """The category's names, the unit's "building number" label and the estate's currency, in
+    one statement."""
     category = select(Category).where(Category.id == category_id)
     home = (
-        select(Building.name + " " + Unit.number)
+        select(Building.name + "\x1f" + Unit.number)
         .select_from(Unit)
         .join(Building, Building.id == Unit.building_id)
     )
@@ -208,10 +213,13 @@ async def _labels(uow: UnitOfWork, category_id: int | None, unit_id: int | None)
                 category.with_only_columns(Category.name_hans).scalar_subquery(),
                 category.with_only_columns(Category.name_hant).scalar_subquery(),
                 home.where(Unit.id == unit_id).scalar_subquery(),
+                select(Estate.currency).where(Estate.id == estate_id).scalar_subquery(),
             )
         )
     ).one()
-    return _Labels(*row)
+    hans, hant, home, currency = row
+    label = None if home is None else place(*home.split("\x1f"))
+    return _Labels(hans, hant, label, currency or "CNY")
 
 
 def _record(
@@ -222,6 +230,7 @@ def _record(
     from_status: str | None,
     note: str | None = None,
 ) -> None:
+    logcontext.note_order(order.number)  # for the log lines that follow (ids only)
     uow.add(
         OrderEvent(
             order_id=order.id,
@@ -386,18 +395,26 @@ async def views_of(uow: UnitOfWork, order_ids: list[int]) -> list[OrderView]:
         for c in await uow.session.scalars(select(Category).where(Category.id.in_(category_ids)))
     }
     rows_of_homes = await uow.session.execute(
-        select(Unit.id, Building.name + " " + Unit.number)
+        select(Unit.id, Building.name, Unit.number)
         .join(Building, Building.id == Unit.building_id)
         .where(Unit.id.in_(unit_ids))
     )
-    homes: dict[int, str] = {row[0]: row[1] for row in rows_of_homes}
+    homes: dict[int, str] = {row[0]: place(row[1], row[2]) for row in rows_of_homes}
+    estate_ids = {r.estate_id for r in rows.values()}
+    currencies = dict(
+        (
+            await uow.session.execute(
+                select(Estate.id, Estate.currency).where(Estate.id.in_(estate_ids))
+            )
+        ).all()
+    )
     views = []
     for order_id in order_ids:
         row = rows.get(order_id)
         if row is None:
             continue
         hans, hant = categories.get(row.category_id, (None, None))
-        labels = _Labels(hans, hant, homes.get(row.unit_id))
+        labels = _Labels(hans, hant, homes.get(row.unit_id), currencies.get(row.estate_id) or "CNY")
         views.append(_view_with(row, labels))
     return views
 

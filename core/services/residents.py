@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from core.enums import BindingStatus, Relation, Role
 from core.errors import NotFound, PermissionDenied
+from core.i18n import place
 from core.models import Building, ChatIdentity, Estate, Unit, UnitBinding
 from core.news import BindingDecided, BindingRequested
 from core.services import people
@@ -44,7 +45,7 @@ async def homes_of(uow: UnitOfWork, person_id: int | None) -> list[Home]:
     return [
         Home(
             unit_id=unit.id,
-            label=f"{building.name} {unit.number}",
+            label=place(building.name, unit.number),
             relation=Relation(binding.relation),
             estate_id=estate.id,
             estate_name=estate.name,
@@ -121,7 +122,7 @@ async def get_binding(uow: UnitOfWork, binding_id: int) -> BindingView:
         unit_id=unit.id,
         estate_id=estate.id,
         estate_name=estate.name,
-        label=f"{building.name} {unit.number}",
+        label=place(building.name, unit.number),
         relation=Relation(binding.relation),
         status=BindingStatus(binding.status),
         created_at=binding.created_at,

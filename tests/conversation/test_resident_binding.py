@@ -11,8 +11,8 @@ from core.services import people, residents
 from sandbox.world import World
 
 LOCALES = [
-    ("zh-hans", {"building": "楼栋", "owner": "业主", "pending": "服务台", "bound": "绑定"}),
-    ("zh-hant", {"building": "樓棟", "owner": "業主", "pending": "服務台", "bound": "綁定"}),
+    ("zh-hans", {"building": "楼栋", "owner": "业主", "pending": "客服中心", "bound": "绑定"}),
+    ("zh-hant", {"building": "樓棟", "owner": "業主", "pending": "客服中心", "bound": "綁定"}),
 ]
 
 
@@ -45,13 +45,13 @@ async def test_imported_phone_binds_at_once(world: World, language_code: str, ex
     await user.next_message()  # the phone question again
     await user.send_contact("8613900000001")  # their own, as Telegram sends it
     bound = await user.next_message()
-    assert expect["bound"] in bound.body and "1栋 101" in in_simplified(bound.body)
+    assert expect["bound"] in bound.body and "1栋101" in in_simplified(bound.body)
     menu = await user.next_message()
     assert len(menu.buttons) >= 5  # the resident's full menu
     person_id = await person_of(world, user)
     async with world.uow as uow:
         assert Role.RESIDENT in await people.roles_of(uow, person_id)
-        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋 101"]
+        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋101"]
 
 
 @pytest.mark.parametrize(("language_code", "expect"), LOCALES)
@@ -73,7 +73,7 @@ async def test_desk_approves_a_request(world: World, language_code: str, expect)
     assert "0755-8888 6666" in contacts.body
 
     card = await dispatcher.next_message()
-    assert "13700000009" in card.body and "1栋 101" in in_simplified(card.body)
+    assert "13700000009" in card.body and "1栋101" in in_simplified(card.body)
     approve = button(card, "批准", "同意", "通过", "通過")
     # A technician of the same estate forging the press is refused; nothing changes.
     await forge_press(world, technician, technician.transcript()[-1].message_id, approve)
@@ -88,7 +88,7 @@ async def test_desk_approves_a_request(world: World, language_code: str, expect)
     told = await user.next_message()
     assert expect["bound"] in told.body
     async with world.uow as uow:
-        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋 101"]
+        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋101"]
 
 
 @pytest.mark.parametrize(("language_code", "expect"), LOCALES)
@@ -120,10 +120,10 @@ async def test_several_homes_and_switching(world: World, language_code: str, exp
     await user.send_command("menu")
     menu = await user.next_message()
     homes = await tap(user, menu, "我的房屋", "我的住所", "我的家")
-    assert "1栋 101" in in_simplified(homes.body) and "2栋 101" in in_simplified(homes.body)
-    switched = await tap(user, homes, "1栋 101", "2栋 101")
-    assert "栋 101" in in_simplified(switched.body)
-    # One unit, several people: a second resident of 2栋 101.
+    assert "1栋101" in in_simplified(homes.body) and "2栋101" in in_simplified(homes.body)
+    switched = await tap(user, homes, "1栋101", "2栋101")
+    assert "栋101" in in_simplified(switched.body)
+    # One unit, several people: a second resident of 2栋101.
     other = await world.resident("吴", language_code, "2栋", "101")
     async with world.uow as uow:
         assert len(await residents.homes_of(uow, await person_of(world, other))) == 1
@@ -158,4 +158,4 @@ async def test_a_typed_number_is_a_request_for_the_desk_never_a_binding(
     told = await user.next_message()
     assert expect["bound"] in told.body
     async with world.uow as uow:
-        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋 101"]
+        assert [h.label for h in await residents.homes_of(uow, person_id)] == ["1栋101"]

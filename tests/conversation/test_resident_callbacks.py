@@ -224,7 +224,7 @@ async def test_complaint_closed_by_its_supervisor_after_the_callback(
         await dispatch.dispatch(uow, order.id, boss, boss)
         await jobs.accept(uow, order.id, boss)
         await jobs.arrive(uow, order.id, boss)
-        await jobs.complete(uow, order.id, boss, jobs.CompletionReport("已协调"))
+        await jobs.complete(uow, order.id, boss, jobs.CompletionReport("已协调", after=("p",)))
         uow.take_news()  # the visit is not this test's business
         await jobs.confirm(uow, order.id, reporter)
         await tell(uow, world.core.config)
@@ -248,8 +248,8 @@ async def test_complaint_closed_by_its_supervisor_after_the_callback(
 
 
 COMPLAINT_WORDS = {
-    "zh-hans": {"chat": "本对话", "phone": "致电", "asked": "住户要求电话回访", "home": "1栋 101"},
-    "zh-hant": {"chat": "本對話", "phone": "致電", "asked": "住戶要求電話回訪", "home": "1栋 101"},
+    "zh-hans": {"chat": "本对话", "phone": "致电", "asked": "住户要求电话回访", "home": "1栋101"},
+    "zh-hant": {"chat": "本對話", "phone": "致電", "asked": "住戶要求電話回訪", "home": "1栋101"},
 }
 
 

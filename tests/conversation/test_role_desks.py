@@ -24,7 +24,7 @@ SCRIPTS = {
         "bind": "绑定房屋",
         "contact": "联系客服中心",
         "jobs": "我的任务",
-        "duty": "上班 / 下班",
+        "duty": "在岗 / 离岗",
         "queue0": "待派工 0",
         "approvals0": "待我处理 0",
         "work": "【工作】",
@@ -44,7 +44,7 @@ SCRIPTS = {
         "bind": "綁定房屋",
         "contact": "聯絡客服中心",
         "jobs": "我的任務",
-        "duty": "上班 / 下班",
+        "duty": "在崗 / 離崗",
         "queue0": "待派工 0",
         "approvals0": "待我處理 0",
         "work": "【工作】",
@@ -98,7 +98,7 @@ async def completed_with_fee(world: World, fee: str) -> orders.OrderView:
         await jobs.accept(uow, order.id, zhang)
         await jobs.arrive(uow, order.id, zhang)
         done, _ = await jobs.complete(
-            uow, order.id, zhang, CompletionReport("换了水管", fee=Decimal(fee))
+            uow, order.id, zhang, CompletionReport("换了水管", fee=Decimal(fee), after=("p",))
         )
         await uow.commit()
         return done

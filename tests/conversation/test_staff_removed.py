@@ -50,6 +50,8 @@ async def test_a_removed_technician_is_refused_and_his_jobs_go_back_to_the_desk(
     await zhang.send_text("更换了软管")
     await press(zhang, await zhang.next_message())  # Next (no before photos)
     await press(zhang, await zhang.next_message())  # Next (no after photos)
+    await zhang.next_message()  # a photo of the finished work, or why none
+    await zhang.send_text("住户不便拍照")
     await press(zhang, await zhang.next_message())  # no materials
     await zhang.next_message()  # fee?
     await zhang.send_text("80")

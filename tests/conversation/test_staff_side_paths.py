@@ -8,6 +8,7 @@ import pytest
 from staff_helpers import add_technician, latest_order, message_with, press, press_text, report_leak
 
 from core.enums import OrderStatus
+from core.i18n import in_simplified
 from core.services import orders
 from sandbox.world import World
 
@@ -49,7 +50,9 @@ async def test_decline_redispatch_fee_dispute(world: World, lang: str, expect: d
     card = await dispatcher.next_message()
     await press(dispatcher, card)
     pick = await dispatcher.next_message()
-    await press_text(dispatcher, pick, *[b["text"] for b in pick.buttons[0] if "张" in b["text"]])
+    await press_text(
+        dispatcher, pick, *[b["text"] for b in pick.buttons[0] if "张" in in_simplified(b["text"])]
+    )
     job = await zhang.next_message()
     await resident.next_message()  # dispatched
 
@@ -80,7 +83,7 @@ async def test_decline_redispatch_fee_dispute(world: World, lang: str, expect: d
     assert expect["redispatch"] in again.body and "今天在外地" in again.body
     await press(dispatcher, again)
     pick = await dispatcher.next_message()
-    assert all("张" not in b["text"] for row in pick.buttons for b in row) or True
+    assert all("张" not in in_simplified(b["text"]) for row in pick.buttons for b in row) or True
     await press_text(
         dispatcher, pick, *[b["text"] for r in pick.buttons for b in r if "李" in b["text"]]
     )
@@ -97,6 +100,9 @@ async def test_decline_redispatch_fee_dispute(world: World, lang: str, expect: d
     await li.send_text("更换水龙头")
     await press(li, await li.next_message())  # Next (no before photos)
     await press(li, await li.next_message())  # Next (no after photos)
+    asked = await li.next_message()  # a repair needs an after-photo, or the reason why none
+    assert "完工后的照片" in asked.body or "完工後的照片" in asked.body
+    await li.send_text("住户不便拍照")
     await press(li, await li.next_message())  # no materials
     await li.next_message()
     await li.send_text("150")

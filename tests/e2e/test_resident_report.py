@@ -30,7 +30,7 @@ async def test_bind_and_report_leaking_pipe(world: World, language_code: str, ex
     await user.send_command("start", args=code)
     welcome = await user.next_message()
     assert expect["bound"] in welcome.body
-    assert "1栋 101" in in_simplified(welcome.body)  # 1棟 for a Traditional reader
+    assert "1栋101" in in_simplified(welcome.body)  # 1棟 for a Traditional reader
 
     await user.press_button(welcome.buttons[0][0]["text"])  # Report a repair
     where = await user.next_message()
