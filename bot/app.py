@@ -81,20 +81,24 @@ class Core:
 
 async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
     from bot.channels import aiogram_channel as channel
+    from bot.channels.telegram_intake import Intake, intake_loops
+    from bot.channels.telegram_update import HANDLED_KINDS
 
     bot = channel.make_bot(token, api_base)
     dispatcher = channel.build_dispatcher(core.pipeline)
     sender = core.attach_sender(channel.AiogramTransport(bot))
+    intake = Intake(core.runtime.uow_factory, bot.id, channel.update_handler(dispatcher, bot))
+
+    async def set_webhook(url: str, secret: str) -> None:
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=list(HANDLED_KINDS))
+
     try:
         await channel.set_default_commands(bot, command_menus(core.config.default_locale))
         loops = core.background_loops(sender)
-        if webhook:
-            loops["webhook"] = lambda: channel.serve_webhook(dispatcher, bot, core.runtime.settings)
-        else:
+        if not webhook:
             await bot.delete_webhook()
-            loops["polling"] = lambda: channel.poll(
-                dispatcher, bot, core.runtime.settings.polling_timeout
-            )
+        settings = core.runtime.settings
+        loops.update(intake_loops(intake, settings, token, api_base, webhook, set_webhook))
         await run_all(loops)
     finally:
         await bot.session.close()

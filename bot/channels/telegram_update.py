@@ -12,6 +12,8 @@ from typing import Any
 from bot.events import Inbound, Kind, parse_command
 
 PLATFORM = "telegram"
+# The kinds of update the bot handles (to_inbound): the only ones asked of Telegram.
+HANDLED_KINDS = ("message", "callback_query")
 
 
 def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
