@@ -23,12 +23,24 @@ Per-chat order: the tasks are created in the order of the updates' ids, and each
 takes the chat's turn before its first await (bot.channels.chat_order).
 
 Only the kinds the bot handles are asked for and recorded (telegram_update.HANDLED_KINDS).
+
+What this guarantees, with the outbox (bot.sender):
+- an update Telegram delivered is handled, and its effects committed, exactly once, whenever
+  the process dies (a press handled from its record after a restart may be too old for its
+  button to be answered; a reply more than two minutes late apologises);
+- an answer is delivered at least once. It goes out twice only if the process dies hard
+  (SIGKILL, out of memory, power loss; SIGTERM and Ctrl-C stop cleanly, bot.loop) after
+  Telegram took it and before it was recorded as sent: an update's own answers are recorded
+  within RECORD_GATHER_SECONDS (50 ms) and one commit of their delivery, a claimed batch
+  (routines' notices, retries) once the whole batch is sent (at most batch_size messages, a
+  few seconds). Such a message is sent again by the next process once its lease (30 s) ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
@@ -129,7 +141,7 @@ class Intake:
     async def _record_patiently(self, received: list[Update]) -> list[Update]:
         """Records a batch, trying again until the database takes it (nothing is acknowledged
         meanwhile: Telegram keeps the updates)."""
-        for attempt in range(1_000_000):
+        for attempt in itertools.count():
             try:
                 return await self.record(received)
             except Exception as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from resident_steps import button, drain, start_repair, tap
@@ -23,6 +24,7 @@ from bot.context import Context
 from bot.world import World, running_world
 from core.clock import FakeClock
 from core.models import Order
+from core.services import updates
 from tg_emulator import Emulator, SimUser
 from tg_emulator.transcript import TranscriptMessage
 
@@ -118,3 +120,30 @@ async def test_a_confirm_in_flight_at_a_crash_registers_the_order_once_after_res
     # Every answer once: what came before the crash is not sent again, the Confirm's menu once.
     assert [m.message_id for m in after] == [m.message_id for m in before] + [menu.message_id]
     world.emulator.assert_no_violations()
+
+
+async def test_an_update_the_database_would_not_record_is_not_acknowledged(
+    any_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram keeps it (no next offset; the webhook answers 503) and it comes again."""
+    world = any_world
+    user = await world.resident("孙")
+    record = updates.record
+    refused = 0
+
+    async def refuse_once(*args: Any, **kwargs: Any) -> set[int]:
+        nonlocal refused
+        if not refused:
+            refused += 1
+            raise RuntimeError("the database is down")
+        return await record(*args, **kwargs)
+
+    monkeypatch.setattr(updates, "record", refuse_once)
+    await user.send_command("menu")
+    menu = await user.next_message(timeout=10)
+    assert menu.buttons
+    assert refused == 1
+    assert await drain(user, quiet=0.5) == []
+    if world.webhook:
+        webhook = world.emulator.default_bot.webhook
+        assert webhook is not None and "503" in (webhook.last_error_message or "")
