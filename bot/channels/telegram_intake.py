@@ -214,6 +214,7 @@ class Intake:
         app = web.Application()
         app.router.add_post(path if path not in ("", "/") else "/webhook", receive)
         runner = web.AppRunner(app, access_log=None)
+        stopped = False
         try:
             await self.recover()  # before anything new, so that a chat's updates keep their order
             await runner.setup()
@@ -222,10 +223,12 @@ class Intake:
             await register(settings.webhook_url, secret.decode())
             await asyncio.Event().wait()
         except asyncio.CancelledError:
-            await self.stop()
+            stopped = True
             raise
         finally:
-            await runner.cleanup()
+            await runner.cleanup()  # first: nothing new is handed on after the stop
+            if stopped:
+                await self.stop()
 
 
 async def _get_updates(
