@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -309,14 +310,32 @@ class ConversationState(Base):
 
 
 class ProcessedUpdate(Base):
-    """Updates arrive at least once: remembering their ids makes handling idempotent."""
+    """Updates arrive at least once: remembering their ids makes handling idempotent.
+
+    A row is also the update's receipt. The intake (bot.channels.telegram_intake) records each
+    update it receives, with its `payload` (the update as Telegram sent it, encrypted), before
+    acknowledging it to Telegram; the handling's claim clears the payload in the transaction
+    that handles the update. A row with a payload is an update received and not yet handled
+    (`processed_at` is then when it was received): after a crash it is handled from here.
+    """
 
     __tablename__ = "processed_updates"
+    __table_args__ = (
+        Index(
+            "ix_processed_updates_pending",
+            "platform",
+            "bot_id",
+            "update_id",
+            sqlite_where=text("payload IS NOT NULL"),
+            postgresql_where=text("payload IS NOT NULL"),
+        ),
+    )
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class OutboxMessage(Base):

@@ -1,5 +1,9 @@
 """The aiogram 3 front end: updates in, outbox items out. Thin by design.
 
+Updates come in through bot.channels.telegram_intake (polling or webhook), which acknowledges
+each only once it is recorded, and reach the dispatcher by `update_handler`: aiogram's own
+polling (`poll`, kept for the benchmark's baselines) acknowledges an update as soon as it holds it.
+
 Per-update duties (de-duplication, unit of work, locale, errors, answering every button press)
 run in one outer middleware that drives the neutral pipeline; each neutral role router is
 wrapped in an aiogram Router with its role filter, in the pipeline's order.
@@ -40,7 +44,8 @@ from aiogram.types import (
 
 from bot.channels import aiogram_speedups, delivery_plan  # noqa: F401 - speedups: see there
 from bot.channels.chat_order import ChatTurns
-from bot.channels.telegram_update import to_inbound
+from bot.channels.telegram_intake import Handle, Intake, intake_loops
+from bot.channels.telegram_update import HANDLED_KINDS, to_inbound
 from bot.conversation import routing
 from bot.conversation.context import Context
 from bot.conversation.events import Inbound
@@ -119,6 +124,15 @@ def _role_router(neutral: routing.Router) -> Router:
     router.message.register(handle, allowed)
     router.callback_query.register(handle, allowed)
     return router
+
+
+def update_handler(dispatcher: Dispatcher, bot: Bot) -> Handle:
+    """An update as Telegram sent it (from the intake) through the dispatcher."""
+
+    async def handle(raw: dict[str, Any]) -> None:
+        await dispatcher.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+
+    return handle
 
 
 def build_dispatcher(pipeline: Pipeline) -> Dispatcher:
@@ -251,7 +265,9 @@ async def set_default_commands(bot: Bot, commands: dict[str, list[tuple[str, str
 
 
 async def poll(dispatcher: Dispatcher, bot: Bot, poll_seconds: int = 10) -> None:
-    """Long polling that stops cleanly when cancelled.
+    """aiogram's own long polling, stopping cleanly when cancelled: for the benchmark's bare
+    aiogram bots. It acknowledges an update as soon as it holds it; the bot polls through
+    bot.channels.telegram_intake instead.
 
     Cancelling start_polling itself would leave its inner polling task running, so a
     cancellation is turned into stop_polling, which ends it gracefully.
@@ -270,43 +286,23 @@ async def poll(dispatcher: Dispatcher, bot: Bot, poll_seconds: int = 10) -> None
         raise
 
 
-async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Any) -> None:
-    """Telegram POSTs updates to WEBHOOK_URL; the secret token header proves it is Telegram."""
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
-    from yarl import URL
-
-    if not settings.webhook_url or settings.webhook_secret is None:
-        raise ValueError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
-    secret = settings.webhook_secret.get_secret_value()
-    app = web.Application()
-    path = URL(settings.webhook_url).path
-    handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
-    handler.register(app, path=path if path not in ("", "/") else "/webhook")
-    setup_application(app, dispatcher, bot=bot)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    await bot.set_webhook(settings.webhook_url, secret_token=secret)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
-
-
 async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
+    """The bot on aiogram: updates in through the intake (polling or webhook), the outbox out."""
     bot = make_bot(token, api_base)
     dispatcher = build_dispatcher(core.pipeline)
     sender = core.attach_sender(AiogramTransport(bot))
+    intake = Intake(core.runtime.uow_factory, bot.id, update_handler(dispatcher, bot))
+
+    async def set_webhook(url: str, secret: str) -> None:
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=list(HANDLED_KINDS))
+
     try:
         await set_default_commands(bot, command_menus(core.config.default_locale))
         loops = core.background_loops(sender)
-        if webhook:
-            loops["webhook"] = lambda: serve_webhook(dispatcher, bot, core.runtime.settings)
-        else:
+        if not webhook:
             await bot.delete_webhook()
-            loops["polling"] = lambda: poll(dispatcher, bot, core.runtime.settings.polling_timeout)
+        settings = core.runtime.settings
+        loops.update(intake_loops(intake, settings, token, api_base, webhook, set_webhook))
         await run_all(loops)
     finally:
         await bot.session.close()

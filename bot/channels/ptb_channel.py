@@ -9,6 +9,10 @@ stops the next group only by raising `ApplicationHandlerStop`), and an exception
 goes to the error handlers, far from the unit of work that must roll back: the groups would
 only re-implement, less clearly, what Pipeline.route already does in order.
 
+Updates come in through bot.channels.telegram_intake (polling or webhook), which acknowledges
+each only once it is recorded, and reach the application by `update_handler`: PTB's own Updater,
+which acknowledges an update as soon as it holds it, is not used.
+
 Updates of different chats are handled concurrently, those of one chat one after the other in
 the order Telegram sent them (`PerChatUpdateProcessor`, bot.channels.chat_order): a person's
 quick taps and the photos of an album never race each other over the dialog they belong to.
@@ -16,7 +20,6 @@ quick taps and the photos of an album never race each other over the dialog they
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import warnings
@@ -45,11 +48,11 @@ from telegram.ext import (
     TypeHandler,
 )
 from telegram.warnings import PTBDeprecationWarning
-from yarl import URL
 
 from bot.channels import delivery_plan
 from bot.channels.chat_order import ChatTurns
-from bot.channels.telegram_update import to_inbound
+from bot.channels.telegram_intake import Handle, Intake, intake_loops
+from bot.channels.telegram_update import HANDLED_KINDS, to_inbound
 from bot.runtime.core import Core
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.sender import Delivery
@@ -83,6 +86,19 @@ def pipeline_handler(pipeline: Pipeline) -> TypeHandler[Update, Any]:
             await answer_button(bot, inbound.callback_id, handled.toast, handled.alert)
 
     return TypeHandler(Update, handle)
+
+
+def update_handler(application: Application[Any, ...]) -> Handle:
+    """An update as Telegram sent it (from the intake) through the application's update
+    processor (one chat's updates in order) and its handlers."""
+
+    async def handle(raw: dict[str, Any]) -> None:
+        update = Update.de_json(raw, application.bot)
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
+
+    return handle
 
 
 async def answer_button(bot: Bot, callback_id: str, toast: str | None, alert: bool = False) -> None:
@@ -133,6 +149,7 @@ def build_application(pipeline: Pipeline, token: str, api_base: str) -> Applicat
         .base_file_url(f"{base}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor())
         .job_queue(None)  # background work runs in the bot's own supervised loops
+        .updater(None)  # updates come in through bot.channels.telegram_intake
         .build()
     )
     application.add_handler(pipeline_handler(pipeline))
@@ -271,42 +288,6 @@ async def set_default_commands(bot: Bot, commands: dict[str, list[tuple[str, str
 # ------------------------------------------------------------------------------- running
 
 
-async def poll(application: Application[Any, ...], poll_seconds: int = 10) -> None:
-    """Long polling until cancelled; stopping the updater ends the poll under way at once."""
-    updater = application.updater
-    assert updater is not None
-    # Bootstrapping deletes any webhook left from an earlier run, as run_aiogram does.
-    await updater.start_polling(poll_interval=0, timeout=timedelta(seconds=poll_seconds))
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await updater.stop()
-
-
-async def serve_webhook(application: Application[Any, ...], settings: Any) -> None:
-    """Telegram POSTs updates to WEBHOOK_URL; the secret token header proves it is Telegram.
-
-    PTB's own server (tornado, from the `webhooks` extra) listens on WEBHOOK_HOST:WEBHOOK_PORT
-    and answers 403 to a request without the right secret.
-    """
-    if not settings.webhook_url or settings.webhook_secret is None:
-        raise ValueError("--webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
-    updater = application.updater
-    assert updater is not None
-    path = URL(settings.webhook_url).path
-    await updater.start_webhook(
-        listen=settings.webhook_host,
-        port=settings.webhook_port,
-        url_path=path if path not in ("", "/") else "/webhook",
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-    )
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await updater.stop()
-
-
 async def run_ptb(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
     """The bot on python-telegram-bot: updates in (polling or webhook), the outbox out."""
     settings = core.runtime.settings
@@ -315,14 +296,13 @@ async def run_ptb(core: Core, token: str, api_base: str, webhook: bool = False) 
         bot = application.bot
         sender = core.attach_sender(PtbTransport(bot))
         await set_default_commands(bot, command_menus(core.config.default_locale))
-        await application.start()
-        try:
-            loops = core.background_loops(sender)
-            if webhook:
-                loops["webhook"] = lambda: serve_webhook(application, settings)
-            else:
-                loops["polling"] = lambda: poll(application, settings.polling_timeout)
-            await run_all(loops)
-        finally:
-            if application.running:
-                await application.stop()
+        intake = Intake(core.runtime.uow_factory, bot.id, update_handler(application))
+        loops = core.background_loops(sender)
+        if not webhook:
+            await bot.delete_webhook()
+
+        async def set_webhook(url: str, secret: str) -> None:
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=list(HANDLED_KINDS))
+
+        loops.update(intake_loops(intake, settings, token, api_base, webhook, set_webhook))
+        await run_all(loops)

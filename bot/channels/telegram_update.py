@@ -13,6 +13,8 @@ from bot.conversation.events import Inbound, Kind, parse_command
 from core.text import clean
 
 PLATFORM = "telegram"
+# The kinds of update the bot handles (to_inbound): the only ones asked of Telegram.
+HANDLED_KINDS = ("message", "callback_query")
 
 
 def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:

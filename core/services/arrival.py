@@ -91,14 +91,13 @@ def _arrival_statement() -> Select[Any]:
     identity, staff = ChatIdentity.__table__, StaffRole.__table__
     bindings, states = UnitBinding.__table__, ConversationState.__table__
     claimed = (
-        pg_insert(ProcessedUpdate.__table__)
-        .values(
+        updates.claim_statement(
+            pg_insert(ProcessedUpdate.__table__),
             platform=bindparam("in_platform"),
             bot_id=bindparam("in_bot_id"),
             update_id=bindparam("in_update_id"),
-            processed_at=bindparam("in_now"),
+            now=bindparam("in_now"),
         )
-        .on_conflict_do_nothing()
         .returning(literal_column("1").label("one"))
         .cte("claimed")
     )
