@@ -13,7 +13,12 @@ import uvloop
 
 from core import i18n
 from core.clock import FakeClock
-from sandbox.world import World, running_world
+from core.crypto import Cipher, new_key
+from core.db import create_engine, session_factory
+from core.models import Base
+from core.services import importer
+from core.uow import UnitOfWorkFactory
+from sandbox.world import SAMPLE_ESTATE, World, running_world
 from tg_emulator import Emulator
 
 from dbutil import BACKENDS, temp_database
@@ -38,6 +43,21 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 def clock() -> FakeClock:
     """Monday 23 November 2026, 09:00 in Shanghai: a working day, not a holiday."""
     return FakeClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def uows(db_url: str, clock: FakeClock) -> AsyncIterator[UnitOfWorkFactory]:
+    """The sample estate (examples/estate.csv) on a fresh database, on the test's clock: what
+    the core unit tests stand on."""
+    engine = create_engine(db_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    factory = UnitOfWorkFactory(session_factory(engine), clock, Cipher(new_key()))
+    async with factory() as uow:
+        await importer.import_csv(uow, SAMPLE_ESTATE.read_bytes())
+        await uow.commit()
+    yield factory
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ taking the role away sends his open jobs back to the desk. A forged grab learns 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,33 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from core.clock import FakeClock
-from core.crypto import Cipher, new_key
-from core.db import create_engine, session_factory
 from core.enums import OrderKind, OrderStatus, Role
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.lifecycle import Action, Actor
-from core.models import Base, Estate, OrderAttachment, StaffRole
-from core.services import directory, dispatch, importer, jobs, orders, people
+from core.models import Estate, OrderAttachment, StaffRole
+from core.services import directory, dispatch, jobs, orders, people
 from core.services.orders import NewOrder
 from core.uow import UnitOfWorkFactory
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 MONDAY_9 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 ZHANG, DESK, RESIDENT = "13800000001", "13800000003", "13900000001"
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(MONDAY_9), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
-        await uow.commit()
-    yield factory
-    await engine.dispose()
 
 
 async def bx(uows: UnitOfWorkFactory) -> int:

@@ -6,7 +6,7 @@ is refused with a domain error and nothing changes (status, worker, fee, time, t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,14 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.clock import FakeClock
-from core.crypto import Cipher, new_key
-from core.db import create_engine, session_factory
 from core.enums import OrderKind, OrderStatus, Role
 from core.errors import DomainError
 from core.lifecycle import Action, Actor
-from core.models import Base, OrderAttachment
-from core.services import directory, dispatch, importer, jobs, orders, people
+from core.models import OrderAttachment
+from core.services import directory, dispatch, jobs, orders, people
 from core.services.orders import NewOrder
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -125,13 +122,9 @@ MATRIX: dict[str, tuple[OrderStatus, set[str], Act]] = {
 
 
 @pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(MONDAY_9), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
+async def matrix(uows: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """The sample estate, with a second technician and one whose role was taken away."""
+    async with uows() as uow:
         estate = await directory.require_estate(uow, "BX")
         team = await directory.get_team(uow, estate.id, "工程组")
         assert team is not None
@@ -141,13 +134,12 @@ async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
             )
         await people.create_person(uow, "路人", PHONES["stranger"])
         await uow.commit()
-    async with factory() as uow:
+    async with uows() as uow:
         removed = await people.find_by_phone(uow, PHONES["removed_worker"])
         assert removed is not None
         await people.revoke_role(uow, removed, estate.id, Role.TECHNICIAN)
         await uow.commit()
-    yield factory
-    await engine.dispose()
+    return uows
 
 
 async def _people(uows: UnitOfWorkFactory) -> dict[str, int | None]:
@@ -197,7 +189,8 @@ async def _snapshot(uows: UnitOfWorkFactory, order_id: int) -> tuple:
 
 
 @pytest.mark.parametrize("action", sorted(MATRIX))
-async def test_only_the_people_who_may_do_it_can(uows: UnitOfWorkFactory, action: str) -> None:
+async def test_only_the_people_who_may_do_it_can(matrix: UnitOfWorkFactory, action: str) -> None:
+    uows = matrix
     status, allowed, act = MATRIX[action]
     ids = await _people(uows)
     order_id = await _order_at(uows, status, ids)

@@ -5,21 +5,17 @@ a complaint waits for its supervisor, the questions are estate data."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from core import news
-from core.clock import FakeClock
-from core.crypto import Cipher, new_key
-from core.db import create_engine, session_factory
 from core.enums import OrderKind, OrderStatus
 from core.errors import InvalidInput, PermissionDenied
 from core.lifecycle import Action, Actor
-from core.models import Base, Order
-from core.services import callbacks, directory, importer, orders
+from core.models import Order
+from core.services import callbacks, directory, orders
 from core.services.callbacks import AlreadyAnswered, Policy, Question
 from core.services.orders import NewOrder
 from core.uow import UnitOfWork, UnitOfWorkFactory
@@ -37,19 +33,6 @@ class Said:
 
     def asked(self) -> list[news.CallbackAsked]:
         return [i for i in self.items if isinstance(i, news.CallbackAsked)]
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(MONDAY_9), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
-        await uow.commit()
-    yield factory
-    await engine.dispose()
 
 
 async def _estate_id(uows: UnitOfWorkFactory) -> int:

@@ -3,20 +3,15 @@ order following the primary, the incident's reporters and the desk's merge candi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from core.clock import FakeClock
-from core.crypto import Cipher, new_key
-from core.db import create_engine, session_factory
 from core.enums import OrderKind, OrderStatus
 from core.errors import ForbiddenTransition, PermissionDenied
 from core.lifecycle import Action, Actor
-from core.models import Base
-from core.services import directory, dispatch, importer, incidents, orders, people
+from core.services import directory, dispatch, incidents, orders, people
 from core.services.incidents import (
     AlreadyMerged,
     MergeIntoItself,
@@ -29,19 +24,6 @@ from core.uow import UnitOfWorkFactory
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 MONDAY_9 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(MONDAY_9), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
-        await uow.commit()
-    yield factory
-    await engine.dispose()
 
 
 async def estate_id(uows: UnitOfWorkFactory, code: str = "BX") -> int:

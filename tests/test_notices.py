@@ -4,7 +4,6 @@ cancelling, what a resident sees, and holiday greeting dates from the `holidays`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,33 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from core.clock import FakeClock
-from core.crypto import Cipher, new_key
-from core.db import session_factory
 from core.enums import OutboxStatus, Relation
 from core.errors import ForbiddenTransition, NotFound
-from core.models import Base, ChatIdentity, Estate, NoticeRecipient, OutboxMessage
-from core.services import directory, greetings, identities, importer, notices, outbox
+from core.models import ChatIdentity, Estate, NoticeRecipient, OutboxMessage
+from core.services import directory, greetings, identities, notices, outbox
 from core.services.notices import Audience, NewNotice, NoticeKind, NoticeStatus, Who
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
-from dbutil import make_engine
-
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 MONDAY_9 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = make_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(MONDAY_9), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
-        await uow.commit()
-    yield factory
-    await engine.dispose()
 
 
 _next_user = iter(range(500_000_001, 600_000_000))

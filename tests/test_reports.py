@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,16 +27,8 @@ MIN = timedelta(minutes=1)
 
 
 @pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(T0), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
-        await uow.commit()
-    yield factory
-    await engine.dispose()
+def clock() -> FakeClock:
+    return FakeClock(T0)
 
 
 class Story:

@@ -4,7 +4,6 @@ RoutineRun (never twice, caught up when missed) and the scheduler's leadership."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,14 +11,12 @@ import pytest
 
 from core import news, routines
 from core.clock import FakeClock
-from core.crypto import Cipher, new_key
-from core.db import create_engine, session_factory
+from core.db import create_engine
 from core.enums import OrderKind, OrderStatus, Priority
 from core.leadership import Leadership
 from core.lifecycle import Action, Actor
-from core.models import Base
 from core.routines import Routine
-from core.services import directory, dispatch, importer, jobs, orders
+from core.services import directory, dispatch, jobs, orders
 from core.services.dispatch import DispatchMode
 from core.services.orders import NewOrder
 from core.uow import UnitOfWork, UnitOfWorkFactory
@@ -59,19 +56,6 @@ class Recorder:
 
     def names(self) -> list[str]:
         return [name for name, _ in self.said]
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    factory = UnitOfWorkFactory(session_factory(engine), FakeClock(MONDAY_9), Cipher(new_key()))
-    async with factory() as uow:
-        await importer.import_csv(uow, SAMPLE.read_bytes())
-        await uow.commit()
-    yield factory
-    await engine.dispose()
 
 
 async def staff(uows: UnitOfWorkFactory, phone: str) -> int:
