@@ -12,7 +12,6 @@ import csv
 import io
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -32,7 +31,7 @@ from core.crypto import mask_phone
 from core.enums import Relation, Role
 from core.errors import DomainError, ImportFailed, NotFound
 from core.i18n import Translator
-from core.services import directory, duty, importer, invitations, people, reports
+from core.services import directory, duty, importer, invitations, people
 from core.services.keycheck import WrongDataKey
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
@@ -69,14 +68,14 @@ def bot_username(settings: Settings, *, required: bool = True) -> str | None:
     if settings.bot_token is None:
         if not required:
             return None
-        raise _fail(
+        raise fail(
             "no bot to link to: set BOT_TOKEN (the bot's username is then asked from Telegram) "
             "or BOT_USERNAME"
         )
     try:
         return asyncio.run(ask_username(settings.api_base, settings.bot_token.get_secret_value()))
     except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
-        raise _fail(
+        raise fail(
             f"could not ask Telegram for the bot's username (getMe at {settings.api_base}): "
             f"{exc or type(exc).__name__}; set BOT_USERNAME or check BOT_TOKEN"
         ) from None
@@ -91,19 +90,19 @@ def role_label(role: Role, estate: directory.EstateView) -> str:
     return Translator(estate.default_locale).gettext(ROLE_LABELS[role])
 
 
-def _message(exc: DomainError) -> str:
+def message_of(exc: DomainError) -> str:
     try:
         return exc.message_id.format(**exc.params)
     except (KeyError, IndexError, ValueError):
         return exc.message_id
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
+def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
-def _run(
+def run_work(
     work: Callable[[UnitOfWork, Settings], Awaitable[T]],
     settings: Settings,
     *,
@@ -132,11 +131,11 @@ def _run(
         typer.echo(f"{len(exc.errors)} problem(s); nothing was imported.", err=True)
         raise typer.Exit(1) from None
     except DomainError as exc:
-        raise _fail(_message(exc)) from None
+        raise fail(message_of(exc)) from None
     except WrongDataKey as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     except OperationalError as exc:
-        raise _fail(
+        raise fail(
             f"database: {exc.orig} (is DATABASE_URL right and the schema migrated?)", 2
         ) from None
 
@@ -155,7 +154,7 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _emit(text: str, out: Path | None, *, bom: bool = False) -> None:
+def emit(text: str, out: Path | None, *, bom: bool = False) -> None:
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -175,12 +174,12 @@ def import_command(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror}") from None
+        raise fail(f"cannot read {file}: {exc.strerror}") from None
 
     async def work(uow: UnitOfWork, _settings: Settings) -> importer.ImportSummary:
         return await importer.import_csv(uow, data)
 
-    summary = _run(work, Settings(), commit=not check)
+    summary = run_work(work, Settings(), commit=not check)
     for line in summary.lines():
         typer.echo(line)
     if check:
@@ -204,7 +203,7 @@ def invite_command(
 ) -> None:
     """One-time invitation links binding a resident's Telegram account to a unit."""
     if unit is not None and building is None:
-        raise _fail("--unit needs --building (unit numbers repeat across buildings)")
+        raise fail("--unit needs --building (unit numbers repeat across buildings)")
     settings = Settings()
     username = bot_username(settings)
     assert username is not None
@@ -233,7 +232,7 @@ def invite_command(
         )
         return found, views
 
-    found, views = _run(work, settings)
+    found, views = run_work(work, settings)
     zone = ZoneInfo(found.timezone)
     links = [deep_link(username, v.code) for v in views]
     if output is OutputFormat.LINKS:
@@ -242,7 +241,7 @@ def invite_command(
             f"{link}\n"
             for v, link in zip(views, links, strict=True)
         ]
-        _emit("".join(lines), out)
+        emit("".join(lines), out)
     else:
         header = ["estate", "building", "unit", "relation", "code", "link", "expires"]
         rows = [
@@ -258,11 +257,11 @@ def invite_command(
             for v, link in zip(views, links, strict=True)
         ]
         if output is OutputFormat.TABLE:
-            _emit(format_table(header, rows), out)
+            emit(format_table(header, rows), out)
         else:
             buffer = io.StringIO()
             csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
-            _emit(buffer.getvalue(), out, bom=True)  # the BOM makes Excel read it as UTF-8
+            emit(buffer.getvalue(), out, bom=True)  # the BOM makes Excel read it as UTF-8
     if out is not None:
         typer.echo(f"wrote {len(views)} invitation(s) to {out}", err=True)
 
@@ -302,7 +301,7 @@ def staff_add(
 
     settings = Settings()
     username = bot_username(settings, required=False)
-    enrolment, code = _run(work, settings)
+    enrolment, code = run_work(work, settings)
     who = f"{name} ({mask_phone(phone)})"
     if enrolment.person_created:
         typer.echo(f"added {who} as {role.lower()} in {estate.upper()}")
@@ -333,7 +332,7 @@ def staff_role(
         await people.grant_role(uow, person_id, found.id, staff_role, team_id)
         return []
 
-    returned = _run(work, Settings())
+    returned = run_work(work, Settings())
     done = "removed" if remove else "granted"
     typer.echo(f"{done} {role.lower()} for {mask_phone(phone)} in {estate.upper()}")
     if returned:
@@ -380,7 +379,7 @@ def staff_code(
 
     settings = Settings()
     username = bot_username(settings, required=False)
-    code = _run(work, settings)
+    code = run_work(work, settings)
     _print_code(username, code, days)
 
 
@@ -399,7 +398,7 @@ def staff_list(
         found = await directory.require_estate(uow, estate)
         return found, await directory.list_staff(uow, found.id, include_inactive=all_roles)
 
-    found, staff = _run(work, Settings(), commit=False)
+    found, staff = run_work(work, Settings(), commit=False)
     if not staff:
         typer.echo("no staff")
         return
@@ -428,101 +427,19 @@ def roster_command(
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {file}: {exc.strerror}") from None
+        raise fail(f"cannot read {file}: {exc.strerror}") from None
 
     async def work(uow: UnitOfWork, _settings: Settings) -> int:
         found = await directory.require_estate(uow, estate)
         return await duty.import_roster(uow, found.id, data)
 
-    typer.echo(f"{_run(work, Settings())} shifts imported")
-
-
-# --- guanjia report ------------------------------------------------------------------------------
-
-
-class ReportFormat(StrEnum):
-    TEXT = "text"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-def choose_period(
-    today: date, month: str | None, first: str | None, last: str | None, quarter: str | None
-) -> reports.Period:
-    """One of --month, --quarter or --from/--to; this month of the estate when none is given."""
-    given = [x for x in (month, quarter, first or last) if x]
-    if len(given) > 1:
-        raise typer.BadParameter("give one of --month, --quarter or --from/--to")
-    if month:
-        return reports.month(month)
-    if quarter:
-        return reports.quarter(quarter)
-    if first or last:
-        if not (first and last):
-            raise typer.BadParameter("--from and --to go together")
-        try:
-            return reports.between(date.fromisoformat(first), date.fromisoformat(last))
-        except ValueError:
-            raise typer.BadParameter("dates are written 2026-11-01") from None
-    return reports.this_month(today)
-
-
-def report_command(
-    estate: Annotated[str, typer.Option(help="Estate code, e.g. BX")],
-    month: Annotated[str | None, typer.Option(help="A month: 2026-11")] = None,
-    quarter: Annotated[str | None, typer.Option(help="A quarter: 2026Q4")] = None,
-    first: Annotated[str | None, typer.Option("--from", help="First day: 2026-11-01")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last day: 2026-11-30")] = None,
-    output: Annotated[
-        ReportFormat, typer.Option("--format", help="text, csv or xlsx")
-    ] = ReportFormat.TEXT,
-    out: Annotated[Path | None, typer.Option(help="Write to this file")] = None,
-    locale: Annotated[str | None, typer.Option(help="zh_Hans or zh_Hant")] = None,
-    chart: Annotated[
-        Path | None, typer.Option(help="Also draw the Pareto chart of categories to this PNG")
-    ] = None,
-) -> None:
-    """The estate's report for a period: orders by type and category, on-time rates, step
-    times, reopen rate, complaints by team, fees per worker and day, staff figures. Every
-    export is recorded with the operator's login."""
-    from bot.views import report_views
-
-    if output is ReportFormat.XLSX and out is None:
-        raise typer.BadParameter("--format xlsx needs --out FILE")
-
-    async def work(uow: UnitOfWork, _settings: Settings) -> str | bytes:
-        found = await directory.require_estate(uow, estate)
-        today = uow.clock.now().astimezone(ZoneInfo(found.timezone)).date()
-        period = choose_period(today, month, first, last, quarter)
-        t = Translator(locale or found.default_locale, found.timezone)
-        report = await reports.build(uow, found.code, period, staff_figures=True)
-        await reports.record_export(uow, found.code, period, str(output), asked_by=_operator())
-        if output is ReportFormat.TEXT:
-            return report_views.as_text(t, report)
-        raw = await reports.raw_orders(uow, found.code, period)
-        if output is ReportFormat.CSV:
-            return report_views.as_csv(t, report, raw)
-        return report_views.as_xlsx(t, report, raw)
-
-    result = _run(work, Settings())
-    if isinstance(result, bytes):
-        assert out is not None
-        out.write_bytes(result)
-    else:
-        _emit(result, out, bom=output is ReportFormat.CSV)
-
-
-def _operator() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()[:100]
-    except (KeyError, OSError):
-        return "unknown"
+    typer.echo(f"{run_work(work, Settings())} shifts imported")
 
 
 def mount(app: typer.Typer) -> None:
     """Adds `import`, `invite`, `roster`, `report` and `staff …` to the `guanjia` command."""
+    from bot.cli.reports import report_command  # it builds on this module's helpers
+
     app.command("report")(report_command)
     app.command("import")(import_command)
     app.command("roster")(roster_command)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli.admin import _fail, _message, format_table
+from bot.cli.admin import fail, format_table, message_of
 from bot.runtime.resources import Runtime, build_runtime
 from bot.runtime.settings import Settings
 from bot.views import notices as notice_views
@@ -46,7 +46,7 @@ def _with_runtime(work: Callable[[UnitOfWorkFactory, Settings], Awaitable[T]]) -
     try:
         return asyncio.run(main())
     except DomainError as exc:
-        raise _fail(_message(exc)) from None
+        raise fail(message_of(exc)) from None
 
 
 def _local(text: str | None, timezone: str) -> datetime | None:
@@ -55,7 +55,7 @@ def _local(text: str | None, timezone: str) -> datetime | None:
     try:
         return datetime.strptime(text.strip(), TIME_FORMAT).replace(tzinfo=ZoneInfo(timezone))
     except ValueError:
-        raise _fail(f"bad time {text!r}: write it as YYYY-MM-DD HH:MM") from None
+        raise fail(f"bad time {text!r}: write it as YYYY-MM-DD HH:MM") from None
 
 
 def preview(notice: NoticeView) -> str:
@@ -132,14 +132,14 @@ async def _places(
     for name in building_names:
         found = await directory.get_building(uow, estate_id, name)
         if found is None:
-            raise _fail(f"no building {name!r} in this estate")
+            raise fail(f"no building {name!r} in this estate")
         buildings.append(found.id)
     units = []
     for name in unit_names:
         building_name, _, number = name.partition("/")
         found_unit = await directory.find_unit(uow, estate_id, building_name, number)
         if found_unit is None:
-            raise _fail(f"no unit {name!r} in this estate (write BUILDING/UNIT)")
+            raise fail(f"no unit {name!r} in this estate (write BUILDING/UNIT)")
         units.append(found_unit.id)
     return tuple(buildings), tuple(units)
 
