@@ -271,6 +271,11 @@ async def test_webhook_mode_behind_a_secret_handles_an_update_once(
         # Telegram delivers at least once: the same update again is not handled again.
         again = await _post(http, settings.webhook_url, update, secret)
         assert again == 200
+        # Not JSON, or no update id: a client error, not a server one (and no error logged).
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        for body in (b"{not json", b"[1, 2]", b'{"message": {}}'):
+            async with http.post(settings.webhook_url, data=body, headers=headers) as response:
+                assert response.status == 400, body
     assert await drain(user, quiet=1.0) == []
 
     await user.send_command("menu")  # and the next one is handled as usual
