@@ -46,7 +46,7 @@ from core.services.candidates import TEAM_FOR_KIND
 from core.services.dispatch import Routed
 from core.services.orders import OrderView
 from core.timelimits import due_after
-from core.uow import UnitOfWork
+from core.uow import UnitOfWork, each_in_its_own_unit
 
 
 class Routine(StrEnum):
@@ -306,17 +306,7 @@ async def sweep(
 ) -> dict[str, int]:
     """Every overdue order, each in its own unit of work (one failure never holds back the
     rest); `before_commit(uow)` renders that unit's news into its outbox."""
-    async with uow_factory() as uow:
-        ids = await overdue_orders(uow)
-    counts: dict[str, int] = {}
-    for order_id in ids:
-        async with uow_factory() as uow:
-            done = await handle_overdue(uow, order_id)
-            await before_commit(uow)
-            await uow.commit()
-        if done:
-            counts[done] = counts.get(done, 0) + 1
-    return counts
+    return await each_in_its_own_unit(uow_factory, overdue_orders, handle_overdue, before_commit)
 
 
 async def callback_sweep(

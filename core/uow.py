@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -78,3 +79,25 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock, self.cipher)
+
+
+async def each_in_its_own_unit(
+    uow_factory: UnitOfWorkFactory,
+    find: Callable[[UnitOfWork], Awaitable[Sequence[int]]],
+    handle: Callable[[UnitOfWork, int], Awaitable[str | None]],
+    before_commit: Callable[[UnitOfWork], Awaitable[None]],
+) -> dict[str, int]:
+    """What a sweep does: finds the ids due, then handles each in a unit of work of its own
+    (one failure never holds back the rest), `before_commit(uow)` rendering that unit's news;
+    counts what `handle` says it did (None: nothing was due after all)."""
+    async with uow_factory() as uow:
+        ids = await find(uow)
+    counts: dict[str, int] = {}
+    for item in ids:
+        async with uow_factory() as uow:
+            done = await handle(uow, item)
+            await before_commit(uow)
+            await uow.commit()
+        if done:
+            counts[done] = counts.get(done, 0) + 1
+    return counts

@@ -36,7 +36,7 @@ from core.models import Callback, ChatIdentity, Estate, Order
 from core.news import CallbackAnswered, CallbackAsked, DeskReason
 from core.services import dispatch, orders
 from core.services.dispatch import estate_actor
-from core.uow import UnitOfWork
+from core.uow import UnitOfWork, each_in_its_own_unit
 
 
 class Policy(StrEnum):
@@ -330,17 +330,7 @@ async def sweep(
     uow_factory: Any, before_commit: Callable[[UnitOfWork], Awaitable[None]]
 ) -> dict[str, int]:
     """Every callback due to be asked or reminded, each in its own unit of work."""
-    async with uow_factory() as uow:
-        ids = await due(uow)
-    counts: dict[str, int] = {}
-    for callback_id in ids:
-        async with uow_factory() as uow:
-            done = await handle_due(uow, callback_id)
-            await before_commit(uow)
-            await uow.commit()
-        if done:
-            counts[done] = counts.get(done, 0) + 1
-    return counts
+    return await each_in_its_own_unit(uow_factory, due, handle_due, before_commit)
 
 
 # --- the answers ---------------------------------------------------------------------------------
