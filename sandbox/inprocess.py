@@ -35,6 +35,7 @@ from tg_emulator.state import BotState
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 10.0
 POLL_SECONDS = 3600  # woken by the emulator as soon as an update is queued
 
 
@@ -215,9 +216,15 @@ async def feed_updates(api: InProcessApi, pipeline: Pipeline) -> None:
                 task.add_done_callback(handling.discard)
                 await asyncio.sleep(0)  # the update takes its turn before the next one
     finally:
-        for task in list(handling):
-            task.cancel()
-        await asyncio.gather(*handling, return_exceptions=True)
+        # Updates being handled finish (a cancelled handling would leave its transaction for
+        # the database to time out); only one still running after a while is cancelled.
+        if handling:
+            waiting = asyncio.gather(*handling, return_exceptions=True)
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(waiting), STOP_GRACE_SECONDS)
+            for task in list(handling):
+                task.cancel()
+            await asyncio.gather(*handling, return_exceptions=True)
 
 
 async def run_inprocess(core: Core, emulator: Emulator, token: str) -> None:
