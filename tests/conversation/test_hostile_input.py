@@ -156,7 +156,14 @@ class Bench:
 
     async def stop(self) -> None:
         await self.stack.aclose()
-        self.world.emulator.assert_no_violations()
+        # A forged press may re-render a message as it already is: Telegram answers "not
+        # modified", which the bot takes as done. Any other refusal is a broken request.
+        broken = [
+            v
+            for v in self.world.emulator.violations
+            if "message is not modified" not in v["description"]
+        ]
+        assert not broken, broken
 
     async def play(self, user: SimUser, acts: list[Act]) -> list[str]:
         """Plays the actions, then /menu; the bot's messages in between, in order."""
