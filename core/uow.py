@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
@@ -45,10 +46,10 @@ class UnitOfWork:
     ) -> None:
         session, self._session = self.session, None
         self.news = []  # what a rolled-back change would have said is never said
-        try:
-            await session.rollback()
-        finally:
-            await session.close()
+        # Shielded: a task cancelled here (a shutdown) still ends its transaction. Left open,
+        # it would keep SQLite's write lock, and every other writer, the sender recording
+        # what it sent among them, would wait it out and fail.
+        await asyncio.shield(_end(session))
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -101,3 +102,10 @@ async def each_in_its_own_unit(
         if done:
             counts[done] = counts.get(done, 0) + 1
     return counts
+
+
+async def _end(session: AsyncSession) -> None:
+    try:
+        await session.rollback()
+    finally:
+        await session.close()

@@ -109,3 +109,32 @@ async def test_the_sweep_takes_only_what_was_left_behind(
     handler.hold.set()
     await _settle(intake)
     assert sorted(handler.seen) == [1, 2]
+
+
+async def test_polling_before_the_front_end_loads_acknowledges_and_keeps_the_order(
+    runtime: Runtime, emulator: Any
+) -> None:
+    """`guanjia run` polls while the front end's library is still loading: the updates that come
+    meanwhile are recorded and acknowledged at once, and handled in order once it is ready."""
+    bot = emulator.add_bot(f"{BOT}:early")
+    resident = emulator.create_user(first_name="早")
+    for text in ("一", "二", "三"):
+        await resident.send_text(text)
+    queue = emulator.queue(bot)
+    intake = Intake(runtime.uow_factory, BOT)  # no front end yet
+    polling = asyncio.create_task(intake.poll(emulator.base_url, bot.token, 1))
+    try:
+        for _ in range(200):
+            if not queue.pending:  # acknowledged: Telegram would not send them again
+                break
+            await asyncio.sleep(0.05)
+        assert queue.pending == []
+        async with runtime.uow_factory() as uow:
+            assert len(await updates.pending(uow, "telegram", BOT)) == 3
+        handler = Handler(runtime)
+        intake.attach(handler)
+        await _settle(intake)
+        assert handler.seen == [1, 2, 3]
+    finally:
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)

@@ -286,12 +286,16 @@ async def poll(dispatcher: Dispatcher, bot: Bot, poll_seconds: int = 10) -> None
         raise
 
 
-async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
-    """The bot on aiogram: updates in through the intake (polling or webhook), the outbox out."""
+async def run_aiogram(
+    core: Core, token: str, api_base: str, webhook: bool = False, polling: Intake | None = None
+) -> None:
+    """The bot on aiogram: updates in through the intake (polling or webhook, or `polling`
+    already under way), the outbox out."""
     bot = make_bot(token, api_base)
     dispatcher = build_dispatcher(core.pipeline)
     sender = core.attach_sender(AiogramTransport(bot))
-    intake = Intake(core.runtime.uow_factory, bot.id, update_handler(dispatcher, bot))
+    intake = polling or Intake(core.runtime.uow_factory, bot.id)
+    intake.attach(update_handler(dispatcher, bot))
 
     async def set_webhook(url: str, secret: str) -> None:
         await bot.set_webhook(url, secret_token=secret, allowed_updates=list(HANDLED_KINDS))
@@ -299,10 +303,12 @@ async def run_aiogram(core: Core, token: str, api_base: str, webhook: bool = Fal
     try:
         await set_default_commands(bot, command_menus(core.config.default_locale))
         loops = core.background_loops(sender)
-        if not webhook:
-            await bot.delete_webhook()
         settings = core.runtime.settings
-        loops.update(intake_loops(intake, settings, token, api_base, webhook, set_webhook))
+        loops.update(
+            intake_loops(
+                intake, settings, token, api_base, webhook, set_webhook, polling is not None
+            )
+        )
         await run_all(loops)
     finally:
         await bot.session.close()

@@ -288,21 +288,27 @@ async def set_default_commands(bot: Bot, commands: dict[str, list[tuple[str, str
 # ------------------------------------------------------------------------------- running
 
 
-async def run_ptb(core: Core, token: str, api_base: str, webhook: bool = False) -> None:
-    """The bot on python-telegram-bot: updates in (polling or webhook), the outbox out."""
+async def run_ptb(
+    core: Core, token: str, api_base: str, webhook: bool = False, polling: Intake | None = None
+) -> None:
+    """The bot on python-telegram-bot: updates in (polling or webhook, or `polling` already
+    under way), the outbox out."""
     settings = core.runtime.settings
     application = build_application(core.pipeline, token, api_base)
     async with application:  # initialize (getMe) ... shutdown (HTTP clients closed)
         bot = application.bot
         sender = core.attach_sender(PtbTransport(bot))
         await set_default_commands(bot, command_menus(core.config.default_locale))
-        intake = Intake(core.runtime.uow_factory, bot.id, update_handler(application))
+        intake = polling or Intake(core.runtime.uow_factory, bot.id)
+        intake.attach(update_handler(application))
         loops = core.background_loops(sender)
-        if not webhook:
-            await bot.delete_webhook()
 
         async def set_webhook(url: str, secret: str) -> None:
             await bot.set_webhook(url, secret_token=secret, allowed_updates=list(HANDLED_KINDS))
 
-        loops.update(intake_loops(intake, settings, token, api_base, webhook, set_webhook))
+        loops.update(
+            intake_loops(
+                intake, settings, token, api_base, webhook, set_webhook, polling is not None
+            )
+        )
         await run_all(loops)

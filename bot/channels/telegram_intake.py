@@ -17,10 +17,16 @@ An update recorded and not handled (the process died; the database failed both t
 and its apology) is handled from its record: at start, before anything new, and by a sweep of
 those left for longer than STALE_AFTER. Its claim makes sure it is handled once, whoever
 handles it. An update received again (the offset was not acknowledged yet) is not handed on
-twice. Stopping cancels the handlings under way: they roll back and the next start handles them.
+twice. Stopping lets the handlings under way finish (STOP_GRACE_SECONDS); one still running
+then is cancelled: it rolls back and the next start handles it.
 
 Per-chat order: the tasks are created in the order of the updates' ids, and each front end
 takes the chat's turn before its first await (bot.channels.chat_order).
+
+Receiving starts before the front end exists: `guanjia run` polls (and so records and
+acknowledges) within a second or two of starting, while the front end's library, whose import
+takes seconds, is still loading; the front end `attach`es its handler when it is ready, and the
+updates received meanwhile are handled then, in the order they came.
 
 Only the kinds the bot handles are asked for and recorded (telegram_update.HANDLED_KINDS).
 
@@ -39,6 +45,7 @@ What this guarantees, with the outbox (bot.runtime.sender):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import itertools
 import logging
@@ -66,6 +73,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # handler died (another worker's, behind the same webhook) or failed without a trace.
 STALE_AFTER = timedelta(minutes=1)
 SWEEP_SECONDS = 30.0
+STOP_GRACE_SECONDS = 10.0
 RETRY_PAUSES = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds; the last one repeats
 
 
@@ -76,11 +84,29 @@ class BotApiRefused(Exception):
 
 
 class Intake:
-    def __init__(self, uow_factory: UnitOfWorkFactory, bot_id: int, handle: Handle) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, bot_id: int, handle: Handle | None = None
+    ) -> None:
         self.uow_factory = uow_factory
         self.bot_id = bot_id
-        self.handle = handle
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._attached = asyncio.Event()
+        self.handle: Handle = self._not_attached
+        if handle is not None:
+            self.attach(handle)
+
+    def attach(self, handle: Handle) -> None:
+        """The front end is ready: the updates waiting for it are handled, in their order."""
+        self.handle = handle
+        self._attached.set()
+
+    @property
+    def attached(self) -> bool:
+        return self._attached.is_set()
+
+    @staticmethod
+    async def _not_attached(update: Update) -> None:
+        raise AssertionError("an update was handled before the front end was attached")
 
     # --- recording and handing on ----------------------------------------------------------
 
@@ -107,6 +133,9 @@ class Intake:
             task.add_done_callback(lambda _, key=update_id: self._in_flight.pop(key, None))
 
     async def _handle(self, update: Update) -> None:
+        # The waiting tasks wake in the order they began to wait: the order of the updates.
+        if not self._attached.is_set():
+            await self._attached.wait()
         try:
             await self.handle(update)
         except Exception:
@@ -132,8 +161,15 @@ class Intake:
                 log.exception("looking for updates left unhandled failed")
 
     async def stop(self) -> None:
-        """The handlings under way end without committing; the next start handles them."""
+        """The handlings under way finish; one still running after STOP_GRACE_SECONDS ends
+        without committing, and the next start handles it. (Cancelled at once, a handling in
+        the middle of a statement held SQLite's write lock for the sender's last records.)"""
         tasks = list(self._in_flight.values())
+        if not tasks:
+            return
+        waiting = asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(waiting), STOP_GRACE_SECONDS)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -161,6 +197,7 @@ class Intake:
         try:
             await self.recover()
             async with aiohttp.ClientSession(json_serialize=json_dumps) as http:
+                await _delete_webhook(http, api_base, token)
                 failures = 0
                 while True:
                     try:
@@ -231,6 +268,23 @@ class Intake:
                 await self.stop()
 
 
+async def _delete_webhook(http: aiohttp.ClientSession, api_base: str, token: str) -> None:
+    """Polling and a webhook exclude each other: a webhook left by an earlier run goes (the
+    updates Telegram holds for it stay, and the next getUpdates gets them)."""
+    url = f"{api_base.rstrip('/')}/bot{token}/deleteWebhook"
+    for attempt in itertools.count():
+        try:
+            async with http.post(url, timeout=aiohttp.ClientTimeout(total=15)) as response:
+                body = orjson.loads(await response.read())
+            if body.get("ok"):
+                return
+            raise BotApiRefused(body)
+        except (aiohttp.ClientError, TimeoutError, ValueError, BotApiRefused) as exc:
+            pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
+            log.warning("deleteWebhook failed (%r); again in %.1fs", exc, pause)
+            await asyncio.sleep(pause)
+
+
 async def _get_updates(
     http: aiohttp.ClientSession, url: str, offset: int | None, poll_seconds: int
 ) -> list[Update]:
@@ -253,8 +307,12 @@ def intake_loops(
     api_base: str,
     webhook: bool,
     set_webhook: Callable[[str, str], Awaitable[object]],
+    already_polling: bool = False,
 ) -> dict[str, Callable[[], Awaitable[None]]]:
-    """The front end's loops for updates in: polling or the webhook, and the sweep."""
+    """The front end's loops for updates in: polling or the webhook (unless polling began
+    before the front end, `guanjia run`), and the sweep."""
+    if already_polling:
+        return {"intake-sweep": intake.sweep}
     if webhook:
         receive = lambda: intake.serve_webhook(settings, set_webhook)  # noqa: E731
     else:

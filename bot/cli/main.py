@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,9 +55,7 @@ def run(
     framework: Annotated[str | None, typer.Option(help="aiogram (default) or ptb")] = None,
 ) -> None:
     """Run the bot (long polling, or a webhook behind a secret token)."""
-    from bot.channels.aiogram_channel import run_aiogram
-    from bot.runtime.core import Core
-    from bot.runtime.resources import build_runtime, freeze_startup_heap
+    from bot.runtime.resources import build_runtime
 
     overrides = {k: v for k, v in {"api_base": api_base, "framework": framework}.items() if v}
     settings = Settings(**overrides)  # type: ignore[arg-type]
@@ -69,18 +68,7 @@ def run(
         runtime = build_runtime(settings)
         try:
             await runtime.verify_key()
-            await _announce_start(runtime, settings, token, webhook)
-            core = Core.build(runtime)
-            if settings.framework == "ptb":
-                from bot.channels.ptb_channel import run_ptb
-
-                runner = run_ptb(core, token, settings.api_base, webhook)
-            else:
-                from bot.channels import aiogram_channel  # noqa: F401 - imported before the freeze
-
-                runner = run_aiogram(core, token, settings.api_base, webhook)
-            freeze_startup_heap()
-            await runner
+            await _serve(runtime, settings, token, webhook)
         finally:
             await runtime.close()
 
@@ -95,6 +83,37 @@ def run(
             err=True,
         )
         raise typer.Exit(2) from None
+
+
+async def _serve(runtime: Runtime, settings: Settings, token: str, webhook: bool) -> None:
+    """Polling begins first (updates are recorded and acknowledged from the first second), then
+    the front end loads (importing aiogram or python-telegram-bot takes seconds: in a thread,
+    so that the event loop keeps receiving) and handles what came meanwhile."""
+    import importlib
+
+    from bot.channels.telegram_intake import Intake
+    from bot.runtime.resources import freeze_startup_heap
+    from bot.runtime.supervisor import supervise
+
+    intake = None
+    polling = None
+    if not webhook:
+        intake = Intake(runtime.uow_factory, int(token.split(":", 1)[0]))
+        poll = lambda: intake.poll(settings.api_base, token, settings.polling_timeout)  # noqa: E731
+        polling = asyncio.create_task(supervise("polling", poll), name="polling")
+    try:
+        await _announce_start(runtime, settings, token, webhook)
+        front_end = "ptb_channel" if settings.framework == "ptb" else "aiogram_channel"
+        channel = await asyncio.to_thread(importlib.import_module, f"bot.channels.{front_end}")
+        core_module = await asyncio.to_thread(importlib.import_module, "bot.runtime.core")
+        core = core_module.Core.build(runtime)
+        run_front_end = channel.run_ptb if settings.framework == "ptb" else channel.run_aiogram
+        freeze_startup_heap()
+        await run_front_end(core, token, settings.api_base, webhook, intake)
+    finally:
+        if polling is not None:
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
 
 
 async def _announce_start(runtime: Runtime, settings: Settings, token: str, webhook: bool) -> None:

@@ -1,0 +1,80 @@
+"""`guanjia run` itself, as an office starts it: a real process over the emulator.
+
+It says what it serves on its first line, receives before its front end has loaded (a resident
+who wrote while it was down is answered), and stops cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.runtime.resources import build_runtime
+from bot.runtime.settings import Settings
+from core import migrate
+from core.crypto import new_key
+from core.services.importer import import_csv
+from tg_emulator import Emulator
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "424242:RUN-test"
+GUANJIA = [sys.executable, "-c", "from bot.cli.main import main; main()"]
+
+
+async def _imported(db_url: str) -> dict[str, str]:
+    """The example estate in a fresh database; the environment `guanjia run` gets."""
+    key = new_key()
+    env = dict(
+        os.environ, DATABASE_URL=db_url, BOT_TOKEN=TOKEN, LOG_LEVEL="INFO", LOG_FORMAT="text"
+    )
+    env["DATA_KEY"] = key
+    await migrate.upgrade(db_url)
+    settings = Settings(database_url=db_url, _env_file=None)  # type: ignore[call-arg]
+    runtime = build_runtime(settings, key=key)
+    try:
+        async with runtime.uow_factory() as uow:
+            await import_csv(uow, (ROOT / "examples" / "estate.csv").read_bytes())
+            await uow.commit()
+    finally:
+        await runtime.close()
+    return env
+
+
+@pytest.mark.timeout(300)  # a real process: its imports alone take seconds on a busy machine
+async def test_the_bot_process_starts_answers_what_waited_and_stops_cleanly(
+    db_url: str, framework: str, emulator: Emulator, tmp_path: Path
+) -> None:
+    env = await _imported(db_url)
+    env["FRAMEWORK"] = framework
+    emulator.add_bot(TOKEN, username="guanjia_run_test_bot")
+    resident = emulator.create_user(first_name="住户", language_code="zh-hant")
+    await resident.send_text("/start")  # written while the bot was down
+
+    bot = await asyncio.create_subprocess_exec(
+        *GUANJIA,
+        "run",
+        "--api-base",
+        emulator.base_url,
+        env=env,
+        cwd=tmp_path,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert bot.stderr is not None
+    try:
+        first = (await asyncio.wait_for(bot.stderr.readline(), 60)).decode()
+        while "estates:" not in first:
+            first = (await asyncio.wait_for(bot.stderr.readline(), 60)).decode()
+        assert f"guanjia {framework}: bot @guanjia_run_test_bot, long polling" in first
+        assert "BX" in first
+        welcome = await resident.next_message(timeout=90)
+        assert "歡迎" in welcome.text or "綁定" in welcome.text
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        rest = (await asyncio.wait_for(bot.stderr.read(), 60)).decode()
+        assert await asyncio.wait_for(bot.wait(), 60) == 0, rest
+    assert "Traceback" not in rest
