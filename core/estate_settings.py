@@ -102,6 +102,7 @@ class Number(SettingType):
     high: float
     whole: bool = False
     unit: str = ""
+    share: bool = False  # a share of a whole (0.85): shown to people as a percentage
 
     @property
     def allowed(self) -> str:  # type: ignore[override]
@@ -485,7 +486,7 @@ def _registry() -> list[Setting]:
         ),
         Setting(
             "survey_alert_threshold",
-            Number(0, 1),
+            Number(0, 1, share=True),
             0.85,
             N_("Survey rates below this share alert the manager"),
             SURVEYS,
@@ -493,7 +494,7 @@ def _registry() -> list[Setting]:
         ),
         Setting(
             "spot_check_share",
-            Number(0, 1),
+            Number(0, 1, share=True),
             0.1,
             N_("Share of completed home services put on the spot-check list"),
             SURVEYS,

@@ -17,10 +17,13 @@ from sqlalchemy import select
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.estate_settings import SETTINGS, Setting, own_value, parse, setting, value_of
 from core.models import Estate, SettingChange, Team
+from core.services.candidates import TEAM_FOR_KIND
 from core.services.reports import REPORT_ROLES, estates_readable
 from core.uow import UnitOfWork
 
 READER_ROLES = REPORT_ROLES  # supervisors, managers and admins read them in chat
+# Teams with settings of their own: those that get digests (a team of a trade).
+SETTING_TEAM_KINDS = frozenset(str(kind) for kind in TEAM_FOR_KIND.values())
 MAX_CHANGED_BY = 100
 
 
@@ -77,7 +80,9 @@ async def _estate(uow: UnitOfWork, code: str) -> Estate:
 
 async def _teams(uow: UnitOfWork, estate_id: int) -> list[Team]:
     rows = await uow.session.scalars(
-        select(Team).where(Team.estate_id == estate_id).order_by(Team.id)
+        select(Team)
+        .where(Team.estate_id == estate_id, Team.kind.in_(SETTING_TEAM_KINDS))
+        .order_by(Team.id)
     )
     return list(rows)
 
@@ -168,6 +173,8 @@ async def change(
         )
         if team is None:
             raise NotFound("no team {name!r} in {code}", name=team_name, code=estate.code)
+        if team.kind not in SETTING_TEAM_KINDS:
+            raise InvalidInput("team {name} gets no job lists: it has no times", name=team.name)
     parsed: dict[str, Any] = {}
     for assignment in assignments:
         key, text = split_assignment(assignment)
