@@ -265,6 +265,18 @@ KIND_LABELS = {
     OrderKind.INQUIRY: N_("Question or suggestion"),
     OrderKind.PRAISE: N_("Praise"),
 }
+CURRENCY_LABELS = {
+    "CNY": N_("yuan"),
+    "HKD": N_("Hong Kong dollars"),
+    "MOP": N_("patacas"),
+    "TWD": N_("New Taiwan dollars"),
+}
+REGION_LABELS = {
+    "CN": N_("mainland China"),
+    "HK": N_("Hong Kong"),
+    "MO": N_("Macao"),
+    "TW": N_("Taiwan"),
+}
 PRIORITY_LABELS = {
     Priority.NORMAL: N_("Normal"),
     Priority.URGENT: N_("Urgent"),
@@ -319,7 +331,7 @@ def _registry() -> list[Setting]:
         ),
         Setting(
             "currency",
-            Choice(CURRENCIES),
+            Choice(CURRENCIES, CURRENCY_LABELS),
             _region_default(REGION_CURRENCIES),
             N_("Currency of fees"),
             GENERAL,
@@ -327,7 +339,9 @@ def _registry() -> list[Setting]:
         ),
         Setting(
             "default_locale",
-            Choice(LOCALES),
+            Choice(
+                LOCALES, {"zh_Hans": N_("Simplified Chinese"), "zh_Hant": N_("Traditional Chinese")}
+            ),
             _region_default(REGION_LOCALES),
             N_("Script for people who have not chosen one"),
             GENERAL,
@@ -343,7 +357,7 @@ def _registry() -> list[Setting]:
         ),
         Setting(
             "region",
-            Choice(REGIONS),
+            Choice(REGIONS, REGION_LABELS),
             "CN",
             N_("Region whose public holidays apply"),
             GENERAL,

@@ -44,7 +44,8 @@ def spoken_value(t: Translator, entry: Setting, value: Any, currency: str) -> st
 
 
 def chat_text(t: Translator, view: EstateSettingsView) -> str:
-    """Every setting under its heading, then the teams that have times of their own."""
+    """Every setting under its heading (a per-kind one only where it differs from the
+    estate-wide one), then the teams that have times of their own."""
     currency = next(line.value for line in view.lines if line.name == "currency")
     lines = [t(HEAD, estate=t.name(view.name))]
     for group, members in groupby(view.lines, key=lambda line: line.setting.group):
@@ -52,6 +53,7 @@ def chat_text(t: Translator, view: EstateSettingsView) -> str:
         lines.extend(
             f"· {meaning(t, line.setting)}：{spoken_value(t, line.setting, line.value, currency)}"
             for line in members
+            if line.setting.inherits is None or line.own is not None  # no repeats of the same
         )
     own = [
         t(TEAM_LINE, team=t.name(team.team_name), what=t(TEAM_LABELS[line.name]),
