@@ -10,26 +10,30 @@ Reading a setting anywhere in core:
 
 The stored forms are the ones the older readers expect (`settings["callbacks"]["delay_hours"]`,
 `settings["routines"]["digest_am"]`, …), so those keep working unchanged. A new setting is one
-line in SETTINGS; `guanjia estate show|set|history` and the chat's /settings pick it up.
-Changing settings, with the audit trail, is core/services/estate_settings.py.
+`Setting(...)` entry in `_registry()`; `guanjia estate show|set|history` and the chat's
+/settings pick it up. Changing settings, with the audit trail, is
+core/services/estate_settings.py; the types are core/setting_types.py.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.enums import OrderKind, OrderStatus, Priority
 from core.errors import InvalidInput
 from core.i18n import LOCALES, N_
 from core.models import Estate, Team
-from core.services.callbacks import DEFAULT_POLICY, Policy
+from core.services.callbacks import (
+    DEFAULT_DELAY_HOURS,
+    DEFAULT_POLICY,
+    DEFAULT_REMINDER_HOURS,
+    Policy,
+)
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.directory import (
     CURRENCIES,
@@ -37,10 +41,19 @@ from core.services.directory import (
     REGION_LOCALES,
     REGION_TIMEZONES,
     REGIONS,
-    check_phone,
 )
 from core.services.dispatch import DispatchMode
 from core.services.greetings import DEFAULT_GREETING_TIME
+from core.setting_types import (
+    Choice,
+    Hours,
+    Money,
+    Number,
+    Phone,
+    SettingType,
+    TimeOfDay,
+    Zone,
+)
 from core.timelimits import DEFAULT_LIMITS, WORKING_HOURS
 from core.uow import UnitOfWork
 
@@ -55,169 +68,11 @@ class InvalidSetting(InvalidInput):
     message_id = "{key}: {value!r} is not allowed; allowed: {allowed}"
 
 
-# --- types ---------------------------------------------------------------------------------------
+class BadStoredSetting(InvalidInput):
+    """A value in the database that its type cannot read (written by hand, or before it was
+    checked): `guanjia estate set` with a good one mends it."""
 
-
-class SettingType:
-    """How a value is read from text, checked, kept (JSON or column) and written back."""
-
-    allowed: str = ""  # English, for the operator's error message and the README
-
-    def parse(self, text: str) -> Any:
-        raise NotImplementedError
-
-    def load(self, stored: Any) -> Any:
-        """A stored value as the Python value readers get (stored values were checked)."""
-        return stored
-
-    def dump(self, value: Any) -> Any:
-        return value
-
-    def text(self, value: Any) -> str:
-        return "" if value is None else str(value)
-
-
-@dataclass(frozen=True)
-class Choice(SettingType):
-    values: tuple[str, ...]
-    labels: Mapping[str, str] = field(default_factory=dict)  # value -> message id, for chat
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return "one of " + ", ".join(self.values)
-
-    def parse(self, text: str) -> str:
-        wanted = text.strip()
-        for value in self.values:
-            if value.lower() == wanted.lower():
-                return str(value)
-        raise ValueError(text)
-
-
-@dataclass(frozen=True)
-class Number(SettingType):
-    """A number from `low` to `high`; whole numbers only when `whole`."""
-
-    low: float
-    high: float
-    whole: bool = False
-    unit: str = ""
-    share: bool = False  # a share of a whole (0.85): shown to people as a percentage
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        kind = "a whole number" if self.whole else "a number"
-        unit = f" of {self.unit}" if self.unit else ""
-        return f"{kind}{unit} from {_plain(self.low)} to {_plain(self.high)}"
-
-    def parse(self, text: str) -> int | float:
-        number = float(text.strip())  # ValueError for words, "nan" and "inf" fail the range
-        if not self.low <= number <= self.high:
-            raise ValueError(text)
-        if self.whole:
-            if number != int(number):
-                raise ValueError(text)
-            return int(number)
-        return int(number) if number == int(number) else number
-
-    def load(self, stored: Any) -> int | float:
-        return int(stored) if self.whole else float(stored)
-
-    def text(self, value: Any) -> str:
-        return "" if value is None else _plain(value)
-
-
-@dataclass(frozen=True)
-class Money(SettingType):
-    allowed: str = "an amount of at least 0, at most 2 decimals"  # type: ignore[assignment]
-
-    def parse(self, text: str) -> Decimal:
-        try:
-            amount = Decimal(text.strip())
-        except InvalidOperation:
-            raise ValueError(text) from None
-        if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-            raise ValueError(text)
-        return amount
-
-    def load(self, stored: Any) -> Decimal:
-        return Decimal(stored)
-
-    def text(self, value: Any) -> str:
-        return "" if value is None else f"{Decimal(value):.2f}"
-
-
-@dataclass(frozen=True)
-class TimeOfDay(SettingType):
-    allowed: str = "a time of day HH:MM, e.g. 08:30"  # type: ignore[assignment]
-
-    def parse(self, text: str) -> time:
-        if not re.fullmatch(r"\d{1,2}:\d{2}", text.strip()):
-            raise ValueError(text)
-        return time.fromisoformat(text.strip().zfill(5))
-
-    def load(self, stored: Any) -> time:
-        return time.fromisoformat(stored)
-
-    def dump(self, value: time) -> str:
-        return value.strftime("%H:%M")
-
-    def text(self, value: Any) -> str:
-        return "" if value is None else value.strftime("%H:%M")
-
-
-@dataclass(frozen=True)
-class Hours(SettingType):
-    """Opening and closing time, e.g. 08:00-17:30; kept as ["08:00", "17:30"]."""
-
-    allowed: str = "HH:MM-HH:MM, opening before closing, e.g. 08:00-17:30"  # type: ignore[assignment]
-
-    def parse(self, text: str) -> tuple[time, time]:
-        opens, sep, closes = text.strip().partition("-")
-        if not sep:
-            raise ValueError(text)
-        pair = (TimeOfDay().parse(opens), TimeOfDay().parse(closes))
-        if pair[0] >= pair[1]:
-            raise ValueError(text)
-        return pair
-
-    def load(self, stored: Any) -> tuple[time, time]:
-        return time.fromisoformat(stored[0]), time.fromisoformat(stored[1])
-
-    def dump(self, value: tuple[time, time]) -> list[str]:
-        return [value[0].strftime("%H:%M"), value[1].strftime("%H:%M")]
-
-    def text(self, value: Any) -> str:
-        return "" if value is None else "-".join(self.dump(value))
-
-
-@dataclass(frozen=True)
-class Zone(SettingType):
-    allowed: str = "an IANA time zone, e.g. Asia/Shanghai"  # type: ignore[assignment]
-
-    def parse(self, text: str) -> str:
-        try:
-            ZoneInfo(text.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(text) from None
-        return text.strip()
-
-
-@dataclass(frozen=True)
-class Phone(SettingType):
-    allowed: str = "a phone number of 8 to 15 digits, or none"  # type: ignore[assignment]
-
-    def parse(self, text: str) -> str | None:
-        if text.strip().lower() == "none":
-            return None
-        try:
-            return check_phone(text)
-        except InvalidInput:
-            raise ValueError(text) from None
-
-
-def _plain(number: float) -> str:
-    return str(int(number)) if number == int(number) else f"{number:g}"
+    message_id = "{key}: the stored value {value!r} is not allowed; allowed: {allowed}"
 
 
 # --- the registry --------------------------------------------------------------------------------
@@ -449,7 +304,7 @@ def _registry() -> list[Setting]:
         Setting(
             "callback_delay_hours",
             Number(0, 168, unit="hours"),
-            24,
+            DEFAULT_DELAY_HOURS,
             N_("Hours after the confirmation until the callback (0: right away)"),
             CALLBACKS,
             ("callbacks", "delay_hours"),
@@ -457,7 +312,7 @@ def _registry() -> list[Setting]:
         Setting(
             "callback_reminder_hours",
             Number(1, 168, unit="hours"),
-            24,
+            DEFAULT_REMINDER_HOURS,
             N_("Hours after asking until the one reminder"),
             CALLBACKS,
             ("callbacks", "reminder_hours"),
@@ -554,16 +409,27 @@ def stored_in(data: Mapping[str, Any] | None, path: tuple[str, ...]) -> Any:
     return node
 
 
-def own_value(estate: Estate, name: str, team: Team | None = None) -> Any:
-    """What the estate (or the team) itself set, None where it set nothing."""
+def stored_value(estate: Estate, name: str, team: Team | None = None) -> Any:
+    """The estate's (or team's) own value as kept, unread; None where it set nothing."""
     entry = setting(name)
     if team is not None:
-        raw = stored_in(team.settings, entry.path) if entry.team else None
-    elif entry.column is not None:
-        raw = getattr(estate, entry.column)
-    else:
-        raw = stored_in(estate.settings, entry.path)
-    return None if raw is None else entry.type.load(raw)
+        return stored_in(team.settings, entry.path) if entry.team else None
+    if entry.column is not None:
+        return getattr(estate, entry.column)
+    return stored_in(estate.settings, entry.path)
+
+
+def own_value(estate: Estate, name: str, team: Team | None = None) -> Any:
+    """What the estate (or the team) itself set, typed; None where it set nothing;
+    BadStoredSetting for a kept value its type cannot read."""
+    entry = setting(name)
+    raw = stored_value(estate, name, team)
+    if raw is None:
+        return None
+    try:
+        return entry.type.load(raw)
+    except (ValueError, TypeError, KeyError, IndexError, ArithmeticError):
+        raise BadStoredSetting(key=entry.name, value=raw, allowed=entry.allowed) from None
 
 
 def value_of(estate: Estate, name: str, team: Team | None = None) -> Any:

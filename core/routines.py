@@ -19,6 +19,7 @@ engineering at 09:00): such a team's digest is a routine of its own, claimed apa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -31,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.enums import OrderKind, OrderStatus
-from core.estate_settings import ROUTINE_TIMES, TEAM_ROUTINES, own_value
+from core.estate_settings import ROUTINE_TIMES, TEAM_ROUTINES, BadStoredSetting, own_value
 from core.lifecycle import Action, Actor
 from core.models import Estate, Order, OrderEvent, RoutineRun, Team
 from core.news import (
@@ -63,6 +64,8 @@ class Routine(StrEnum):
 
 DEFAULT_TIMES = {Routine(name): at for name, (at, _meaning) in ROUTINE_TIMES.items()}
 DIGESTS = (Routine.MORNING_DIGEST, Routine.AFTERNOON_DIGEST)
+
+log = logging.getLogger(__name__)
 
 # Past its limit an order climbs these stages, one limit apart; the last one is final.
 REMINDED, REDISPATCHED, ESCALATED = 1, 2, 3
@@ -148,13 +151,16 @@ async def estates(uow: UnitOfWork) -> list[EstateTimes]:
     teams = list(await uow.session.scalars(select(Team).where(Team.settings.is_not(None))))
     found = []
     for estate in rows:
-        team_times = {
-            TeamRoutine(Routine(name), team.id): own
-            for team in teams
-            if team.estate_id == estate.id
-            for name in TEAM_ROUTINES
-            if (own := own_value(estate, name, team)) is not None
-        }
+        team_times = {}
+        for team in teams:
+            for name in TEAM_ROUTINES if team.estate_id == estate.id else ():
+                try:
+                    own = own_value(estate, name, team)
+                except BadStoredSetting:  # hand-edited: the estate's time, until set again
+                    log.warning("team %s: unreadable %s, the estate's time applies", team.id, name)
+                    continue
+                if own is not None:
+                    team_times[TeamRoutine(Routine(name), team.id)] = own
         times = routine_times(estate.settings)
         found.append(EstateTimes(estate.id, estate.name, estate.timezone, times, team_times))
     return found

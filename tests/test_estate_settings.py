@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from core import estate_settings
+from core import estate_settings, routines
 from core.enums import OrderKind
 from core.errors import DomainError, InvalidInput, NotFound
-from core.estate_settings import SETTINGS, InvalidSetting, UnknownSetting
-from core.models import Estate, SettingChange
+from core.estate_settings import SETTINGS, BadStoredSetting, InvalidSetting, UnknownSetting
+from core.models import Estate, SettingChange, Team
 from core.services import callbacks, directory, dispatch, jobs
 from core.services import estate_settings as settings_service
 from core.services.dispatch import DispatchMode
@@ -243,3 +243,34 @@ async def test_a_team_sets_its_own_digest_times_and_nothing_else(uows: UnitOfWor
     assert lines["digest_pm"].value == time(13, 30) and lines["digest_pm"].own is None
     estate_lines = {line.name: line for line in view.lines}
     assert estate_lines["digest_am"].value == time(8)  # the estate's own stays
+
+
+async def test_an_unreadable_stored_value_is_shown_as_kept_and_mended_by_set(
+    uows: UnitOfWorkFactory,
+) -> None:
+    """A value written by hand into the JSON: shown as kept, not a crash; the scheduler keeps
+    the estate's time for a team's; `set` mends it and records what was there."""
+    bx = await estate_id(uows)
+    async with uows() as uow:
+        estate = await uow.session.get_one(Estate, bx)
+        estate.settings = {**(estate.settings or {}), "spot_check_share": "a tenth"}
+        team = await uow.session.scalar(select(Team).where(Team.name == "工程组"))
+        assert team is not None
+        team.settings = {"routines": {"digest_am": "9am"}}
+        await uow.commit()
+    async with uows() as uow:
+        with pytest.raises(BadStoredSetting) as refused:
+            await estate_settings.read(uow, bx, "spot_check_share")
+        assert message(refused.value).startswith("spot_check_share: the stored value 'a tenth'")
+        view = await settings_service.show(uow, "BX")
+        [line] = [line for line in view.lines if line.name == "spot_check_share"]
+        assert (line.value, line.unreadable, line.default) == (None, "a tenth", 0.1)
+        [engineering] = [t for t in view.teams if t.team_name == "工程组"]
+        assert engineering.lines[0].unreadable == "9am"
+        [times] = await routines.estates(uow)
+        assert times.team_times == {}  # the estate's digest time, for now
+        changes = await settings_service.change(uow, "BX", ["spot_check_share=0.2"], "ops")
+        assert [(c.old, c.new) for c in changes] == [("a tenth", "0.2")]
+        await uow.commit()
+    async with uows() as uow:
+        assert await estate_settings.read(uow, bx, "spot_check_share") == 0.2

@@ -9,9 +9,10 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-from core.estate_settings import Choice, Money, Number, Setting
+from core.estate_settings import Setting
 from core.i18n import N_, Translator
 from core.services.estate_settings import EstateSettingsView, SettingLine
+from core.setting_types import Choice, Money, Number
 
 HEAD = N_("Settings of {estate}")
 TEAMS_HEAD = N_("Teams' own times")
@@ -23,6 +24,7 @@ READ_ONLY = N_("For reading only: the office changes these settings.")
 HEADER = (N_("Setting"), N_("Value"), N_("Default"), N_("Meaning"))
 TEAM_HEADER = N_("Team {team} (where not set, the estate's time)")
 SAME_AS = "= {name}"
+UNREADABLE = "unreadable: "
 
 
 def meaning(t: Translator, entry: Setting) -> str:
@@ -75,12 +77,17 @@ def _default_text(line: SettingLine) -> str:
     return line.text(line.default) or NOT_SET
 
 
+def _value_text(line: SettingLine) -> str:
+    if line.unreadable is not None:  # said as it is kept, for the operator to set it again
+        return f"{UNREADABLE}{line.unreadable}"
+    return line.text(line.value) or NOT_SET
+
+
 def operator_rows(
     t: Translator, lines: Sequence[SettingLine], default: Callable[[SettingLine], str]
 ) -> list[list[str]]:
     return [
-        [line.name, line.text(line.value) or NOT_SET, default(line), meaning(t, line.setting)]
-        for line in lines
+        [line.name, _value_text(line), default(line), meaning(t, line.setting)] for line in lines
     ]
 
 
@@ -91,7 +98,7 @@ def operator_tables(t: Translator, view: EstateSettingsView) -> list[tuple[str, 
         for group, members in groupby(view.lines, key=lambda line: line.setting.group)
     ]
     for team in view.teams:
-        rows = operator_rows(t, team.lines, lambda line: line.text(line.default))
+        rows = operator_rows(t, team.lines, _default_text)
         tables.append((t(TEAM_HEADER, team=team.team_name), rows))
     return tables
 

@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import select
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.estate_settings import SETTINGS, Setting, own_value, parse, setting, value_of
+from core.estate_settings import (
+    SETTINGS,
+    BadStoredSetting,
+    Setting,
+    own_value,
+    parse,
+    setting,
+    stored_value,
+    value_of,
+)
 from core.models import Estate, SettingChange, Team
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.reports import REPORT_ROLES, estates_readable
@@ -35,6 +44,7 @@ class SettingLine:
     value: Any
     own: Any  # None: not set here (the default, the inherited value or the estate's applies)
     default: Any
+    unreadable: str | None = None  # a kept value its type cannot read, as kept
 
     @property
     def name(self) -> str:
@@ -87,26 +97,26 @@ async def _teams(uow: UnitOfWork, estate_id: int) -> list[Team]:
     return list(rows)
 
 
+def _line(estate: Estate, entry: Setting, team: Team | None = None) -> SettingLine:
+    try:
+        default = entry.default_for(estate) if team is None else value_of(estate, entry.name)
+    except BadStoredSetting:
+        default = None
+    try:
+        value = value_of(estate, entry.name, team)
+        return SettingLine(entry, value, own_value(estate, entry.name, team), default)
+    except BadStoredSetting:
+        kept = stored_value(estate, entry.name, team)
+        if kept is None:  # the estate's own value is the unreadable one
+            kept = stored_value(estate, entry.name)
+        return SettingLine(entry, None, None, default, unreadable=str(kept))
+
+
 def _view(estate: Estate, teams: Sequence[Team]) -> EstateSettingsView:
-    lines = tuple(
-        SettingLine(s, value_of(estate, s.name), own_value(estate, s.name), s.default_for(estate))
-        for s in SETTINGS.values()
-    )
-    team_settings = [s for s in SETTINGS.values() if s.team]
+    lines = tuple(_line(estate, entry) for entry in SETTINGS.values())
+    team_settings = [entry for entry in SETTINGS.values() if entry.team]
     team_lines = tuple(
-        TeamLines(
-            team.id,
-            team.name,
-            tuple(
-                SettingLine(
-                    s,
-                    value_of(estate, s.name, team),
-                    own_value(estate, s.name, team),
-                    value_of(estate, s.name),
-                )
-                for s in team_settings
-            ),
-        )
+        TeamLines(team.id, team.name, tuple(_line(estate, s, team) for s in team_settings))
         for team in teams
     )
     return EstateSettingsView(
@@ -191,7 +201,11 @@ async def change(
     changes = []
     for name, value in parsed.items():
         entry = SETTINGS[name]
-        old = own_value(estate, name, team)
+        try:
+            old = own_value(estate, name, team)
+            old_text = None if old is None else entry.type.text(old)
+        except BadStoredSetting:  # mended now
+            old, old_text = object(), str(stored_value(estate, name, team))
         if old == value:
             continue
         stored = None if value is None else entry.type.dump(value)
@@ -205,7 +219,7 @@ async def change(
             estate_id=estate.id,
             team_id=None if team is None else team.id,
             key=name,
-            old=None if old is None else entry.type.text(old),
+            old=old_text,
             new=None if value is None else entry.type.text(value),
             changed_by=who,
             at=uow.clock.now(),
