@@ -90,6 +90,9 @@ async def test_supervisor_and_manager_read_the_settings_in_their_script(
     assert lines[-1] == s["read_only"]
     assert "  " not in shown.replace("\n", "")  # no ASCII double space between words
 
+    await supervisor.send_command("help")
+    assert "/settings" in (await supervisor.next_message()).body
+
 
 def _data(message, label: str) -> str:
     for row in message.buttons:
