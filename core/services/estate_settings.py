@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.estate_settings import (
@@ -81,8 +81,18 @@ class ChangeView:
     at: datetime
 
 
-async def _estate(uow: UnitOfWork, code: str) -> Estate:
-    estate = await uow.session.scalar(select(Estate).where(Estate.code == code.strip().upper()))
+async def _estate(uow: UnitOfWork, code: str, *, lock: bool = False) -> Estate:
+    """The estate by code; `lock`: its row held until commit, so that two changes at once do not
+    both rewrite the settings JSON from the same old copy and lose one."""
+    wanted = Estate.code == code.strip().upper()
+    query = select(Estate).where(wanted)
+    if lock:
+        if uow.dialect == "postgresql":
+            query = query.with_for_update()
+        else:  # SQLite locks by writing: a write first takes the database's write lock
+            await uow.session.execute(update(Estate).where(wanted).values(code=Estate.code))
+        query = query.execution_options(populate_existing=True)
+    estate = await uow.session.scalar(query)
     if estate is None:
         raise NotFound("unknown estate {code}", code=code)
     return estate
@@ -175,7 +185,7 @@ async def change(
     already was is no change and leaves no row)."""
     if not assignments:
         raise InvalidInput("nothing to set: give key=value")
-    estate = await _estate(uow, code)
+    estate = await _estate(uow, code, lock=True)
     team = None
     if team_name is not None:
         team = await uow.session.scalar(
