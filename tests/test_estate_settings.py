@@ -226,7 +226,11 @@ async def test_every_change_is_recorded_with_who_and_when(uows: UnitOfWorkFactor
 async def test_a_team_sets_its_own_digest_times_and_nothing_else(uows: UnitOfWorkFactory) -> None:
     async with uows() as uow:
         changes = await settings_service.change(
-            uow, "BX", ["digest_am=09:00"], "ops", team_name="工程组"
+            uow,
+            "BX",
+            ["digest_am=09:00"],
+            "ops",
+            team_name="工程組",  # either script
         )
         assert [(c.key, c.team_name, c.new) for c in changes] == [("digest_am", "工程组", "09:00")]
         with pytest.raises(InvalidInput) as refused:

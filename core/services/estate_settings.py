@@ -25,6 +25,7 @@ from core.estate_settings import (
     stored_value,
     value_of,
 )
+from core.i18n import in_simplified
 from core.models import Estate, SettingChange, Team
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.reports import REPORT_ROLES, estates_readable
@@ -188,9 +189,9 @@ async def change(
     estate = await _estate(uow, code, lock=True)
     team = None
     if team_name is not None:
-        team = await uow.session.scalar(
-            select(Team).where(Team.estate_id == estate.id, Team.name == team_name.strip())
-        )
+        wanted = in_simplified(team_name.strip())  # 工程組 finds 工程组
+        teams = await uow.session.scalars(select(Team).where(Team.estate_id == estate.id))
+        team = next((row for row in teams if in_simplified(row.name) == wanted), None)
         if team is None:
             raise NotFound("no team {name!r} in {code}", name=team_name, code=estate.code)
         if team.kind not in SETTING_TEAM_KINDS:
