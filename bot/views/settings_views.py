@@ -58,12 +58,16 @@ def chat_text(t: Translator, view: EstateSettingsView) -> str:
             if line.setting.inherits is None or line.own is not None  # no repeats of the same
         )
     own = [
-        t(TEAM_LINE, team=t.name(team.team_name), what=t(TEAM_LABELS[line.name]),
-          time=line.setting.type.text(line.value))
+        t(
+            TEAM_LINE,
+            team=t.name(team.team_name),
+            what=t(TEAM_LABELS[line.name]),
+            time=line.text(line.value),
+        )
         for team in view.teams
         for line in team.lines
         if line.own is not None
-    ]  # fmt: skip
+    ]
     if own:
         lines.append(f"\n【{t(TEAMS_HEAD)}】")
         lines.extend(f"· {line}" for line in own)
