@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from core import estate_settings, routines
-from core.enums import OrderKind
-from core.errors import DomainError, InvalidInput, NotFound
+from core.enums import OrderKind, Role
+from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.estate_settings import SETTINGS, BadStoredSetting, InvalidSetting, UnknownSetting
 from core.models import Estate, SettingChange, Team
-from core.services import callbacks, directory, dispatch, jobs
+from core.services import callbacks, directory, dispatch, jobs, people
 from core.services import estate_settings as settings_service
 from core.services.dispatch import DispatchMode
 from core.timelimits import limit_for, working_hours
@@ -278,3 +278,21 @@ async def test_an_unreadable_stored_value_is_shown_as_kept_and_mended_by_set(
         await uow.commit()
     async with uows() as uow:
         assert await estate_settings.read(uow, bx, "spot_check_share") == 0.2
+
+
+async def test_only_supervisors_managers_and_admins_read_them(uows: UnitOfWorkFactory) -> None:
+    async with uows() as uow:
+        bx = await directory.require_estate(uow, "BX")
+        ids = {
+            phone: await directory.staff_person(uow, bx.id, phone)
+            for phone in ("13800000001", "13800000003", "13800000004", "13800000005")
+        }
+        for reader in ("13800000004", "13800000005"):  # supervisor, manager
+            [view] = await settings_service.readable(uow, ids[reader])
+            assert view.code == "BX"
+        for other in ("13800000001", "13800000003", None):  # technician, dispatcher, nobody
+            with pytest.raises(PermissionDenied):
+                await settings_service.readable(uow, ids.get(other or ""))
+        await people.revoke_role(uow, ids["13800000004"], bx.id, Role.SUPERVISOR)
+        with pytest.raises(PermissionDenied):  # a role taken away counts at once
+            await settings_service.readable(uow, ids["13800000004"])
