@@ -109,6 +109,8 @@ class Team(Base):
     estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(50))
+    # The team's own values of team settings (core/estate_settings.py), e.g. its digest times.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Person(Base):
@@ -516,3 +518,19 @@ class KeyCheck(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class SettingChange(Base):
+    """One estate (or team) setting changed: from what to what, by whom, when. Values are the
+    settings' text forms; None is "not set" (the default, or the estate's for a team)."""
+
+    __tablename__ = "setting_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    old: Mapped[str | None] = mapped_column(String(200))
+    new: Mapped[str | None] = mapped_column(String(200))
+    changed_by: Mapped[str] = mapped_column(String(100))  # an operator's name or login
+    at: Mapped[datetime]

@@ -10,14 +10,18 @@ after a restart or on another machine, finds the row and does nothing, and a run
 rolls its claim back with everything else, to be caught up at the next tick.
 
 The end-of-day answers reach the supervisor at 18:30 (an hour after the question, while the day
-is still fresh and before the next morning's digest); estates change any of the four times with
-the setting `routines`, e.g. {"eod_report": "19:00"}.
+is still fresh and before the next morning's digest); estates change any of the times with
+`guanjia estate set` (core/estate_settings.py: digest_am, digest_pm, eod_check, eod_report,
+phone_list). A team may have digest times of its own (seed 002 篇3: housekeeping at 08:00,
+engineering at 09:00): such a team's digest is a routine of its own, claimed apart
+(`TeamRoutine`, "digest_am@7"), and the estate's digest leaves that team out.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -28,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.enums import OrderKind, OrderStatus
+from core.estate_settings import ROUTINE_TIMES, TEAM_ROUTINES, BadStoredSetting, own_value
 from core.lifecycle import Action, Actor
 from core.models import Estate, Order, OrderEvent, RoutineRun, Team
 from core.news import (
@@ -57,13 +62,10 @@ class Routine(StrEnum):
     PHONE_LIST = "phone_list"  # the desk's phone callbacks (core/services/callbacks.py)
 
 
-DEFAULT_TIMES = {
-    Routine.PHONE_LIST: time(9, 0),
-    Routine.MORNING_DIGEST: time(8, 0),
-    Routine.AFTERNOON_DIGEST: time(13, 30),
-    Routine.END_OF_DAY_CHECK: time(17, 30),
-    Routine.END_OF_DAY_REPORT: time(18, 30),
-}
+DEFAULT_TIMES = {Routine(name): at for name, (at, _meaning) in ROUTINE_TIMES.items()}
+DIGESTS = (Routine.MORNING_DIGEST, Routine.AFTERNOON_DIGEST)
+
+log = logging.getLogger(__name__)
 
 # Past its limit an order climbs these stages, one limit apart; the last one is final.
 REMINDED, REDISPATCHED, ESCALATED = 1, 2, 3
@@ -84,11 +86,33 @@ AUTO_CONFIRM_NOTE = "auto: no answer from the resident in 48 hours"
 
 
 @dataclass(frozen=True)
+class TeamRoutine:
+    """A team's own digest, at its own time: claimed apart from the estate's."""
+
+    routine: Routine
+    team_id: int
+
+    def __str__(self) -> str:
+        return f"{self.routine}@{self.team_id}"
+
+
+Due = Routine | TeamRoutine
+
+
+@dataclass(frozen=True)
 class EstateTimes:
     id: int
     name: str
     timezone: str
     times: dict[Routine, time]
+    team_times: dict[TeamRoutine, time] = field(default_factory=dict)  # teams' own digests
+
+    def all_times(self) -> dict[Due, time]:
+        return {**self.times, **self.team_times}
+
+    def own_teams(self, routine: Routine) -> set[int]:
+        """The teams that have their own time for this digest (the estate's leaves them out)."""
+        return {due.team_id for due in self.team_times if due.routine is routine}
 
 
 @dataclass(frozen=True)
@@ -123,17 +147,33 @@ def routine_times(settings: dict[str, Any] | None) -> dict[Routine, time]:
 
 
 async def estates(uow: UnitOfWork) -> list[EstateTimes]:
-    rows = await uow.session.scalars(select(Estate).order_by(Estate.id))
-    return [EstateTimes(e.id, e.name, e.timezone, routine_times(e.settings)) for e in rows]
+    rows = list(await uow.session.scalars(select(Estate).order_by(Estate.id)))
+    teams = list(await uow.session.scalars(select(Team).where(Team.settings.is_not(None))))
+    found = []
+    for estate in rows:
+        team_times = {}
+        for team in teams:
+            for name in TEAM_ROUTINES if team.estate_id == estate.id else ():
+                try:
+                    own = own_value(estate, name, team)
+                except BadStoredSetting:  # hand-edited: the estate's time, until set again
+                    log.warning("team %s: unreadable %s, the estate's time applies", team.id, name)
+                    continue
+                if own is not None:
+                    team_times[TeamRoutine(Routine(name), team.id)] = own
+        times = routine_times(estate.settings)
+        found.append(EstateTimes(estate.id, estate.name, estate.timezone, times, team_times))
+    return found
 
 
 def local_day(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
-async def due_routines(uow: UnitOfWork, estate: EstateTimes) -> list[Routine]:
-    """Today's routines whose time has come and that have not run yet, earliest first: what
-    a scheduler that was down (or not the leader) catches up."""
+async def due_routines(uow: UnitOfWork, estate: EstateTimes) -> list[Due]:
+    """Today's routines whose time has come and that have not run yet, earliest first (the
+    estate's before a team's at the same time): what a scheduler that was down (or not the
+    leader) catches up."""
     now = uow.clock.now()
     local = now.astimezone(ZoneInfo(estate.timezone))
     done = set(
@@ -143,11 +183,15 @@ async def due_routines(uow: UnitOfWork, estate: EstateTimes) -> list[Routine]:
             )
         )
     )
-    passed = [(at, r) for r, at in estate.times.items() if at <= local.time() and r not in done]
-    return [routine for _, routine in sorted(passed)]
+    passed = [
+        (at, isinstance(due, TeamRoutine), str(due), due)
+        for due, at in estate.all_times().items()
+        if at <= local.time() and str(due) not in done
+    ]
+    return [due for *_, due in sorted(passed)]
 
 
-async def claim_run(uow: UnitOfWork, estate_id: int, routine: Routine, day: date) -> bool:
+async def claim_run(uow: UnitOfWork, estate_id: int, routine: Due, day: date) -> bool:
     """True if this caller runs the routine for that day; False if it ran (or is running)."""
     insert = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
@@ -159,13 +203,18 @@ async def claim_run(uow: UnitOfWork, estate_id: int, routine: Routine, day: date
     return (await uow.session.execute(statement)).scalar_one_or_none() is not None
 
 
-async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Routine) -> bool:
+async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Due) -> bool:
     """Runs one daily routine for today unless it already ran; the caller commits."""
     day = local_day(uow.clock.now(), estate.timezone)
     if not await claim_run(uow, estate.id, routine, day):
         return False
-    if routine in (Routine.MORNING_DIGEST, Routine.AFTERNOON_DIGEST):
-        for digest in await team_digests(uow, estate.id, estate.timezone):
+    if isinstance(routine, TeamRoutine) or routine in DIGESTS:
+        if isinstance(routine, TeamRoutine):
+            digests = await team_digests(uow, estate.id, estate.timezone, only={routine.team_id})
+        else:
+            leave_out = estate.own_teams(routine)
+            digests = await team_digests(uow, estate.id, estate.timezone, leave_out=leave_out)
+        for digest in digests:
             if not digest.empty:
                 uow.announce(DigestReady(estate.id, digest))
     elif routine is Routine.END_OF_DAY_CHECK:
@@ -324,9 +373,16 @@ async def _views(uow: UnitOfWork, query: Any) -> tuple[OrderView, ...]:
     return tuple(await orders.views_of(uow, list(await uow.session.scalars(query))))
 
 
-async def team_digests(uow: UnitOfWork, estate_id: int, timezone: str) -> list[TeamDigest]:
-    """Per working team: orders of its trade waiting for dispatch, its jobs nobody accepted,
-    and its accepted jobs for today (or already late)."""
+async def team_digests(
+    uow: UnitOfWork,
+    estate_id: int,
+    timezone: str,
+    *,
+    only: set[int] | None = None,
+    leave_out: set[int] | frozenset[int] = frozenset(),
+) -> list[TeamDigest]:
+    """Per working team (`only` these, none of `leave_out`): orders of its trade waiting for
+    dispatch, its jobs nobody accepted, and its accepted jobs for today (or already late)."""
     now = uow.clock.now()
     local_midnight = datetime.combine(
         local_day(now, timezone) + timedelta(days=1), time(), ZoneInfo(timezone)
@@ -340,7 +396,7 @@ async def team_digests(uow: UnitOfWork, estate_id: int, timezone: str) -> list[T
     )
     for team in list(teams):
         kinds = kinds_of.get(team.kind)
-        if not kinds:
+        if not kinds or team.id in leave_out or (only is not None and team.id not in only):
             continue
         mine = select(Order.id).where(Order.estate_id == estate_id, Order.incident_id.is_(None))
         new = await _views(

@@ -174,8 +174,10 @@ def demo(
 
 def main() -> None:
     from bot.cli.admin import mount
+    from bot.cli.estates import estate_app
     from bot.cli.notices import notice_app
 
     mount(app)
     app.add_typer(notice_app, name="notice")
+    app.add_typer(estate_app, name="estate")
     app()

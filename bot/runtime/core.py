@@ -21,6 +21,7 @@ from bot.dialogs import (
 )
 from bot.handlers import common, desk, fallback, resident, staff
 from bot.handlers import reports as report_handlers
+from bot.handlers import settings as settings_handlers
 from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
@@ -45,6 +46,7 @@ def routers() -> list[Router]:
         notice_new.router,
         desk.router,
         report_handlers.router,
+        settings_handlers.router,
         staff.router,
         job_answers.router,
         resident.router,

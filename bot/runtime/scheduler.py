@@ -1,5 +1,8 @@
-"""The routines on a clock: APScheduler wakes us (each estate's routines by a CronTrigger in its
-own time zone, the sweep every minute); the database says what is due and what already ran.
+"""The routines on a clock: APScheduler wakes us (each estate's routines, and the digests of
+teams with times of their own, by a CronTrigger in the estate's time zone; the sweep every
+minute); the database says what is due and what already ran. The triggers are laid at start;
+a time changed later (`guanjia estate set`) is kept by the minute's tick, which reads the
+times afresh.
 
 Every tick, when this process leads (core/leadership.py), first catches up today's routines
 whose time has passed without a `RoutineRun` (the bot was down, or another process led), then
@@ -174,8 +177,8 @@ class Scheduler:
         )
         async with self.uow_factory() as uow:
             estates = await routines.estates(uow)
-        for estate in estates:
-            for routine, at in estate.times.items():
+        for estate in estates:  # a team's own digest time has a trigger of its own
+            for routine, at in estate.all_times().items():
                 scheduler.add_job(
                     self._guarded,
                     CronTrigger(hour=at.hour, minute=at.minute, timezone=estate.timezone),

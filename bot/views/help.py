@@ -39,6 +39,10 @@ SUPERVISOR = N_(
     "completion time."
 )
 
+SETTINGS_HELP = N_(
+    "• /settings shows the estate's settings: time limits, job-list and callback times, thresholds."
+)
+
 
 def help_text(t: Translator, roles: frozenset[Role]) -> str:
     parts = []
@@ -49,5 +53,5 @@ def help_text(t: Translator, roles: frozenset[Role]) -> str:
     if Role.DISPATCHER in roles:
         parts.append(t(DESK))
     if roles & {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
-        parts.append(t(SUPERVISOR))
+        parts.append(t(SUPERVISOR) + "\n" + t(SETTINGS_HELP))
     return "\n\n".join(parts) if parts else t(STRANGER)

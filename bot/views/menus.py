@@ -12,6 +12,7 @@ from core.enums import STAFF_ROLES, WORKER_ROLES, Role
 from core.i18n import LOCALES, N_, Translator
 from core.services import desk_queue
 from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
+from core.services.estate_settings import READER_ROLES as SETTINGS_ROLES
 from core.services.reports import REPORT_ROLES
 
 
@@ -36,6 +37,7 @@ class MenuItem(StrEnum):
     QUEUE = "queue"
     APPROVALS = "approvals"
     REPORTS = "reports"
+    SETTINGS = "settings"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def staff_rows(ctx: Context, counts: DeskCounts, apart: bool) -> list[list[Butto
         rows.append([work(MenuItem.APPROVALS, label)])
     if ctx.roles & REPORT_ROLES:
         rows.append([work(MenuItem.REPORTS, ctx.t("Reports"))])
+    if ctx.roles & SETTINGS_ROLES:
+        rows.append([work(MenuItem.SETTINGS, ctx.t("Estate settings"))])
     if ctx.roles & WORKER_ROLES:
         rows.append(
             [

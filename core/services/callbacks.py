@@ -5,6 +5,7 @@ back and closes it (销项), or reopens it for the same team.
 
 Estate settings (`settings["callbacks"]`, every key optional):
     {"delay_hours": 24,        # after the confirmation; 0: asked right at confirmation
+     "delay_hours_by_kind": {"complaint": 4, ...},   # per order kind, over delay_hours
      "reminder_hours": 24,     # a reminder when still unanswered that long after asking
      "policy": {"praise": "never", ...}}   # per order kind: always / no_rating / never
 `no_rating`: the satisfied question is asked right at "Confirm completion" (the rating there
@@ -19,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -99,6 +100,10 @@ class Settings:
     delay: timedelta
     reminder: timedelta
     policy: dict[OrderKind, Policy]
+    delays: dict[OrderKind, timedelta] = field(default_factory=dict)  # per kind, over `delay`
+
+    def delay_for(self, kind: OrderKind | str) -> timedelta:
+        return self.delays.get(OrderKind(kind), self.delay)
 
     def policy_for(self, kind: OrderKind | str) -> Policy:
         if OrderKind(kind) is OrderKind.COMPLAINT:
@@ -115,11 +120,16 @@ def settings_of(estate_settings: dict[str, Any] | None) -> Settings:
         policy = dict(DEFAULT_POLICY)
         for kind, value in (given.get("policy") or {}).items():
             policy[OrderKind(kind)] = Policy(value)
+        by_kind = {
+            OrderKind(kind): float(hours)
+            for kind, hours in (given.get("delay_hours_by_kind") or {}).items()
+        }
     except (TypeError, ValueError) as error:
         raise InvalidInput() from error
-    if delay < 0 or reminder <= 0:
+    if delay < 0 or reminder <= 0 or any(hours < 0 for hours in by_kind.values()):
         raise InvalidInput()
-    return Settings(timedelta(hours=delay), timedelta(hours=reminder), policy)
+    delays = {kind: timedelta(hours=hours) for kind, hours in by_kind.items()}
+    return Settings(timedelta(hours=delay), timedelta(hours=reminder), policy, delays)
 
 
 async def configure(uow: UnitOfWork, estate_id: int, **values: Any) -> Settings:
@@ -234,7 +244,7 @@ async def schedule(uow: UnitOfWork, order_id: int) -> CallbackView | None:
     rounds = await uow.session.scalar(
         select(func.count(Callback.id)).where(Callback.order_id == order_id)
     )
-    delay = timedelta(0) if policy is Policy.NO_RATING else settings.delay
+    delay = timedelta(0) if policy is Policy.NO_RATING else settings.delay_for(order.kind)
     # The resident asked for a phone call, or has no chat: the desk calls (the phone list).
     phone = order.wants_phone_callback or not await _has_chat(uow, order.reporter_id)
     row = Callback(
