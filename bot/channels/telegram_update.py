@@ -48,7 +48,13 @@ def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
             kind=Kind.DOCUMENT, text=caption, file_ref=message.document.file_id, **common
         )
     if message.voice:
-        return Inbound(kind=Kind.VOICE, text=caption, file_ref=message.voice.file_id, **common)
+        return Inbound(
+            kind=Kind.VOICE,
+            text=caption,
+            file_ref=message.voice.file_id,
+            duration=message.voice.duration,
+            **common,
+        )
     if message.contact:
         return Inbound(
             kind=Kind.CONTACT,

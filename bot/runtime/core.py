@@ -19,7 +19,7 @@ from bot.dialogs import (
     reasons,
     report,
 )
-from bot.handlers import common, desk, fallback, resident, staff
+from bot.handlers import common, desk, fallback, feedback, resident, staff
 from bot.handlers import reports as report_handlers
 from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
@@ -45,6 +45,7 @@ def routers() -> list[Router]:
         notice_new.router,
         desk.router,
         report_handlers.router,
+        feedback.router,
         staff.router,
         job_answers.router,
         resident.router,
