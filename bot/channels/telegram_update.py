@@ -6,7 +6,7 @@ message.photo[-1].file_id, callback_query.message.chat.id, ...), so one converte
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.conversation.events import Inbound, Kind, parse_command
@@ -52,7 +52,7 @@ def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
             kind=Kind.VOICE,
             text=caption,
             file_ref=message.voice.file_id,
-            duration=message.voice.duration,
+            duration=_seconds(message.voice.duration),
             **common,
         )
     if message.contact:
@@ -72,6 +72,15 @@ def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
     if message.sticker:
         return Inbound(kind=Kind.STICKER, **common)
     return Inbound(kind=Kind.OTHER, **common)
+
+
+def _seconds(duration: Any) -> int | None:
+    """A length in whole seconds: python-telegram-bot gives a timedelta (PTB_TIMEDELTA)."""
+    if duration is None:
+        return None
+    if isinstance(duration, timedelta):
+        return int(duration.total_seconds())
+    return int(duration)
 
 
 def callback_inbound(query: Any, update_id: int, bot_id: int, now: datetime) -> Inbound:
