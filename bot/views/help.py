@@ -39,6 +39,12 @@ SUPERVISOR = N_(
     "completion time."
 )
 
+SUPERVISOR_MORE = N_(
+    "• /feedback reads residents' comments by period, category, team and worker.\n"
+    "• An order's card (from /approvals or /queue) marks it as a special event: the manager "
+    "calls the resident back and writes a short report."
+)
+
 
 def help_text(t: Translator, roles: frozenset[Role]) -> str:
     parts = []
@@ -49,5 +55,6 @@ def help_text(t: Translator, roles: frozenset[Role]) -> str:
     if Role.DISPATCHER in roles:
         parts.append(t(DESK))
     if roles & {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
-        parts.append(t(SUPERVISOR))
+        more = "\n" + t(SUPERVISOR_MORE) if roles & {Role.SUPERVISOR, Role.MANAGER} else ""
+        parts.append(t(SUPERVISOR) + more)
     return "\n\n".join(parts) if parts else t(STRANGER)
