@@ -35,14 +35,13 @@ DIMENSIONS = {
 
 def _filter(ctx: Context, estate_id: int, period: Period, narrow: Narrow, ref: int) -> Filter:
     since = ctx.uow.clock.now() - timedelta(days=PERIOD_DAYS[period])
-    chosen = Filter(estate_id, since=since)
     if narrow is Narrow.CATEGORY:
         return Filter(estate_id, since=since, category_id=ref)
     if narrow is Narrow.TEAM:
         return Filter(estate_id, since=since, team_id=ref)
     if narrow is Narrow.WORKER:
         return Filter(estate_id, since=since, worker_id=ref)
-    return chosen
+    return Filter(estate_id, since=since)
 
 
 async def _page(ctx: Context, at: FeedbackPage) -> Reply:
