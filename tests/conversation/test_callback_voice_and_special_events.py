@@ -1,15 +1,22 @@
 """A callback's comment spoken as a voice message reaches the supervisor as the voice itself;
 a special event marked from the order's card by a manager, refused to a worker and a resident,
-its report written by the manager in chat and read by the supervisor."""
+its report written by the manager in chat and read by the supervisor; a spot-checked home
+service on the customer-service desk's morning phone list."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from callback_steps import completed_leak, set_callbacks
 from resident_steps import forge_press
-from staff_helpers import latest_order, press, press_text, report_leak
+from staff_helpers import latest_order, person_of, press, press_text, report_leak
 
-from core.services import callbacks, orders, special_events
+from core.enums import OrderKind, OrderStatus
+from core.lifecycle import Actor
+from core.models import Estate, Order
+from core.services import callbacks, directory, jobs, orders, special_events
+from core.services.orders import NewOrder
 from sandbox.world import World
 
 EXPECT = {
@@ -123,3 +130,42 @@ async def test_a_special_event_marked_reported_and_refused_to_others(
     assert (last.action, last.note) == ("special_report", "已上门回访，住户接受处理结果。")
     await press_text(manager, news, expect["write"])  # an old button: already written
     assert order.number in (await manager.next_message()).body
+
+
+SPOT = {
+    "zh-hans": {"list": "今日电话回访", "why": "家政服务完成后的抽查", "record": "记录回访"},
+    "zh-hant": {"list": "今日電話回訪", "why": "家政服務完成後的抽查", "record": "記錄回訪"},
+}
+
+
+@LANGS
+async def test_a_spot_checked_home_service_is_on_the_desks_phone_list(
+    world: World, lang: str
+) -> None:
+    words = SPOT[lang]
+    dispatcher = await world.staff_member("13800000003", lang)
+    resident = await world.resident("赵", lang)
+    reporter = await person_of(world, resident)
+    async with world.uow as uow:  # every home service is checked; one completed, confirmed
+        estate = await directory.require_estate(uow, "BX")
+        row = await uow.session.get_one(Estate, estate.id)
+        row.settings = {**(row.settings or {}), "spot_check_share": 1}
+        order = await orders.register(
+            uow, NewOrder(estate.id, OrderKind.HOUSEKEEPING, "打扫厨房", reporter), Actor(reporter)
+        )
+        (await uow.session.get_one(Order, order.id)).status = OrderStatus.COMPLETED
+        await jobs.confirm(uow, order.id, reporter)
+        uow.take_news()
+        await uow.commit()
+    before = len(resident.transcript())
+    for day in (24, 25):  # Tuesday 09:00: due (by phone); Wednesday 09:00: the list
+        world.clock.set(datetime(2026, 11, day, 1, 0, tzinfo=UTC))
+        assert world.core.scheduler is not None
+        await world.core.scheduler.tick()
+    head = await dispatcher.next_message()
+    while words["list"] not in head.body:
+        head = await dispatcher.next_message()
+    card = await dispatcher.next_message()
+    assert order.number in card.body and words["why"] in card.body
+    assert words["record"] in card.button_texts
+    assert len(resident.transcript()) == before  # nothing asked in the resident's chat
