@@ -59,6 +59,13 @@ class Action(StrEnum):
     RETURN_TO_DESK = "return_to_desk"
     # The desk called the resident for the callback and nobody answered (tried again next day).
     NO_ANSWER = "no_answer"
+    # Seed 002 篇4 3(2): a supervisor or manager marks an order as a special event; its manager
+    # calls back within a time and attaches a written report; the sweep reminds when overdue.
+    SPECIAL_EVENT = "special_event"
+    SPECIAL_REPORT = "special_report"
+    SPECIAL_REMIND = "special_remind"
+    # Seed 002 篇3 4.1.2.3: a completed home service sampled for the desk's check call.
+    SPOT_CHECK = "spot_check"
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,11 @@ RULES: dict[Action, Rule] = {
     Action.END_OF_DAY_ANSWER: _rule(OPEN_STATUSES, None, P.ASSIGNEE),
     Action.RETURN_TO_DESK: _rule({S.DISPATCHED, *WORKING}, S.REGISTERED, P.DESK, P.SYSTEM),
     Action.NO_ANSWER: _rule({S.CONFIRMED}, None, P.DESK),
+    # Who among the desk may mark or report is checked in core.services.special_events.
+    Action.SPECIAL_EVENT: _rule(set(S) - {S.REFUSED, S.CANCELLED}, None, P.DESK),
+    Action.SPECIAL_REPORT: _rule(set(S) - {S.REFUSED, S.CANCELLED}, None, P.DESK),
+    Action.SPECIAL_REMIND: _rule(set(S), None, P.SYSTEM),
+    Action.SPOT_CHECK: _rule({S.CONFIRMED}, None, P.SYSTEM),
 }
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

@@ -442,9 +442,58 @@ class Callback(Base):
     quality: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     comment_done: Mapped[bool] = mapped_column(Boolean, default=False)  # given or skipped
+    # A spoken comment: the platform's file id of the voice message and its length.
+    comment_voice: Mapped[str | None] = mapped_column(String(255))
+    comment_voice_seconds: Mapped[int | None] = mapped_column(Integer)
     by_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sampled for the customer-service desk's check call (seed 002 篇3 4.1.2.3): by phone.
+    spot_check: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     answered_at: Mapped[datetime | None]
+
+
+class SpecialEvent(Base):
+    """An order a supervisor or manager marked as a special event (seed 002 篇4 3(2)): the
+    manager calls the resident back within a time (20 days) and attaches a short written
+    report to the order."""
+
+    __tablename__ = "special_events"
+    __table_args__ = (Index("ix_special_events_open_due", "reported_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    marked_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    marked_at: Mapped[datetime]
+    due_at: Mapped[datetime]  # the manager's callback is due by then
+    reminded_at: Mapped[datetime | None]  # the last overdue reminder to the managers
+    report: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reported_at: Mapped[datetime | None]
+
+
+class Feedback(Base):
+    """The feedback library (seed 000 二(二)2): every comment residents gave, whatever brought
+    it (a callback, a survey, a dispute, a praise), with what it is about, for reading by
+    estate, category, team, worker and period. Written as residents write order descriptions
+    (clear text, like `orders.description` and `callbacks.comment`); a spoken comment is the
+    platform's file id of the voice message."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_estate_at", "estate_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    source: Mapped[str] = mapped_column(String(16))  # callback, survey, dispute, praise
+    text: Mapped[str | None] = mapped_column(Text)
+    voice_ref: Mapped[str | None] = mapped_column(String(255))
+    voice_seconds: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1–5 where the source gives one
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
 
 
 class Notice(Base):

@@ -187,6 +187,27 @@ class PhoneList(News):
 
 
 @dataclass(frozen=True)
+class SpecialEventMarked(News):
+    """An order was marked as a special event: its estate's managers owe the callback."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class SpecialEventReported(News):
+    """The manager wrote the special event's report: the supervisors read it."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
+class SpecialEventOverdue(News):
+    """A special event's callback is past its time: the managers are reminded."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
 class NoticeProgress(News):
     """How far a notice sent from chat has gone: its sender's message shows it, edited in place;
     `final` once nothing is left pending."""

@@ -46,7 +46,7 @@ from core.news import (
     PhoneList,
     Reminded,
 )
-from core.services import callbacks, dispatch, orders
+from core.services import callbacks, dispatch, orders, special_events
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.dispatch import Routed
 from core.services.orders import OrderView
@@ -354,8 +354,11 @@ async def sweep(
     uow_factory: Any, before_commit: Callable[[UnitOfWork], Awaitable[None]]
 ) -> dict[str, int]:
     """Every overdue order, each in its own unit of work (one failure never holds back the
-    rest); `before_commit(uow)` renders that unit's news into its outbox."""
-    return await each_in_its_own_unit(uow_factory, overdue_orders, handle_overdue, before_commit)
+    rest); `before_commit(uow)` renders that unit's news into its outbox. Overdue special-event
+    callbacks remind their managers in the same sweep."""
+    counts = await each_in_its_own_unit(uow_factory, overdue_orders, handle_overdue, before_commit)
+    counts.update(await special_events.sweep(uow_factory, before_commit))
+    return counts
 
 
 async def callback_sweep(

@@ -118,6 +118,24 @@ class InProcessTransport:
         sent = await self.api("sendDocument", chat_id=chat_id, document=document, **_paid(paid))
         return int(sent["message_id"])
 
+    async def send_voice(
+        self,
+        chat_id: int,
+        voice: str,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        sent = await self.api(
+            "sendVoice",
+            chat_id=chat_id,
+            voice=voice,
+            caption=caption,
+            reply_markup=_markup(markup),
+            **_paid(paid),
+        )
+        return int(sent["message_id"])
+
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, markup: dict[str, Any]
     ) -> None:

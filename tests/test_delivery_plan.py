@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bot.channels.delivery_plan import SendAlbum, SendDocument, SendPhoto, SendText, plan_send
+from bot.channels.delivery_plan import (
+    SendAlbum,
+    SendDocument,
+    SendPhoto,
+    SendText,
+    SendVoice,
+    plan_send,
+)
 from bot.conversation.replies import CAPTION_LIMIT, TEXT_LIMIT, Button, Reply
 
 
@@ -47,3 +54,27 @@ def test_a_long_text_is_cut_and_only_its_last_piece_has_the_keyboard() -> None:
 
 def test_photos_without_text_send_no_empty_message() -> None:
     assert plan_send({"text": "", "photos": ["p1", "p2"]}) == [SendAlbum(("p1", "p2"))]
+
+
+def test_one_voice_carries_a_short_text_and_the_keyboard() -> None:
+    """A spoken comment sent again by its file id, the answers as its caption."""
+    payload = Reply(
+        "语音意见（0:12）", buttons=[[Button("看看", url="https://x.org")]], voices=["v1"]
+    )
+    assert plan_send(payload.to_payload()) == [
+        SendVoice("v1", caption="语音意见（0:12）", with_markup=True)
+    ]
+
+
+def test_voices_with_a_long_text_or_other_media_go_before_the_text() -> None:
+    text = "长" * (CAPTION_LIMIT + 1)
+    assert plan_send(Reply(text, voices=["v1"]).to_payload()) == [
+        SendVoice("v1"),
+        SendText(text, with_markup=True),
+    ]
+    assert plan_send(Reply("看图", photos=["p1"], voices=["v1", "v2"]).to_payload()) == [
+        SendPhoto("p1"),
+        SendVoice("v1"),
+        SendVoice("v2"),
+        SendText("看图", with_markup=True),
+    ]

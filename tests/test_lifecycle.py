@@ -88,9 +88,14 @@ def test_the_wrong_moment_is_refused_with_the_status(
 
 
 def test_every_action_has_a_rule_and_final_statuses_allow_nothing() -> None:
+    """Nothing moves a final order; a closed one may still become a special event (seed 002
+    篇4 3(2): the manager calls back after the event was handled) and get its report."""
     assert set(RULES) == set(Action) - {Action.REGISTER}
-    for final in (S.CLOSED, S.REFUSED, S.CANCELLED):
+    for final in (S.REFUSED, S.CANCELLED):
         assert allowed_actions(final, desk, REPORTER, WORKER) == []
+    closed = allowed_actions(S.CLOSED, desk, REPORTER, WORKER)
+    assert closed == [Action.SPECIAL_EVENT, Action.SPECIAL_REPORT]
+    assert all(RULES[action].target is None for action in closed)
 
 
 def test_the_job_in_hand_needs_a_role_doing_its_kind_of_work() -> None:

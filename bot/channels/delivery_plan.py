@@ -1,7 +1,8 @@
 """What one outbox item becomes on Telegram, decided once for every front end.
 
 A neutral reply may need several Bot API calls: one photo with its text as the caption, or an
-album then the text, documents, a text longer than a message cut into pieces. Which calls, in
+album then the text, documents, voice messages (sent again by their file id: one voice with a
+short text carries it as its caption), a text longer than a message cut into pieces. Which calls, in
 which order, and which of them carries the buttons is the same whatever client library speaks to
 Telegram, so it is decided here; each adapter only implements the calls (`Channel`) and says how
 its library reports Telegram's refusals (`Channel.refusal`).
@@ -57,7 +58,14 @@ class SendDocument:
     with_markup: bool = False
 
 
-Step = SendText | SendPhoto | SendAlbum | SendDocument
+@dataclass(frozen=True)
+class SendVoice:
+    voice: str
+    caption: str | None = None
+    with_markup: bool = False
+
+
+Step = SendText | SendPhoto | SendAlbum | SendDocument | SendVoice
 
 
 def plan_send(payload: dict[str, Any]) -> list[Step]:
@@ -68,8 +76,11 @@ def plan_send(payload: dict[str, Any]) -> list[Step]:
     text: str = payload.get("text", "")
     photos: list[str] = list(payload.get("photos", []))
     documents: list[str] = list(payload.get("documents", []))
+    voices: list[str] = list(payload.get("voices", []))
     steps: list[Step] = []
-    if len(photos) == 1 and utf16_len(text) <= CAPTION_LIMIT:
+    if len(voices) == 1 and not photos and not documents and utf16_len(text) <= CAPTION_LIMIT:
+        return [SendVoice(voices[0], caption=text or None, with_markup=True)]
+    if len(photos) == 1 and not voices and utf16_len(text) <= CAPTION_LIMIT:
         steps.append(SendPhoto(photos[0], caption=text or None, with_markup=True))
         steps.extend(SendDocument(document) for document in documents)
         return steps
@@ -77,6 +88,7 @@ def plan_send(payload: dict[str, Any]) -> list[Step]:
         chunk = photos[start : start + ALBUM_LIMIT]
         steps.append(SendPhoto(chunk[0]) if len(chunk) == 1 else SendAlbum(tuple(chunk)))
     steps.extend(SendDocument(document) for document in documents)
+    steps.extend(SendVoice(voice) for voice in voices)
     if text or not steps:
         pieces = split_text(text)
         steps.extend(
@@ -106,6 +118,15 @@ class Channel(Protocol):
     async def send_album(self, chat_id: int, photos: tuple[str, ...], paid: bool) -> int: ...
 
     async def send_document(self, chat_id: int, document: str, paid: bool) -> int: ...
+
+    async def send_voice(
+        self,
+        chat_id: int,
+        voice: str,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int: ...
 
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, markup: dict[str, Any]
@@ -200,6 +221,8 @@ def _call(channel: Channel, item: OutboxItem, step: Step) -> Callable[[], Awaita
             return lambda: channel.send_album(chat_id, step.photos, paid)
         case SendDocument():
             return lambda: channel.send_document(chat_id, step.document, paid)
+        case SendVoice():
+            return lambda: channel.send_voice(chat_id, step.voice, step.caption, markup, paid)
 
 
 async def _waiting_out_floods(channel: Channel, call: Callable[[], Awaitable[int]]) -> int:

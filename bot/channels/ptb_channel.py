@@ -255,6 +255,19 @@ class PtbTransport:
         sent = await self.bot.send_document(chat_id, document, **_paid(paid))
         return sent.message_id
 
+    async def send_voice(
+        self,
+        chat_id: int,
+        voice: str,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        sent = await self.bot.send_voice(
+            chat_id, voice, caption=caption, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
+
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, markup: dict[str, Any]
     ) -> None:

@@ -6,7 +6,7 @@ message.photo[-1].file_id, callback_query.message.chat.id, ...), so one converte
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.conversation.events import Inbound, Kind, parse_command
@@ -48,7 +48,13 @@ def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
             kind=Kind.DOCUMENT, text=caption, file_ref=message.document.file_id, **common
         )
     if message.voice:
-        return Inbound(kind=Kind.VOICE, text=caption, file_ref=message.voice.file_id, **common)
+        return Inbound(
+            kind=Kind.VOICE,
+            text=caption,
+            file_ref=message.voice.file_id,
+            duration=_seconds(message.voice.duration),
+            **common,
+        )
     if message.contact:
         return Inbound(
             kind=Kind.CONTACT,
@@ -66,6 +72,15 @@ def message_inbound(message: Any, update_id: int, bot_id: int) -> Inbound:
     if message.sticker:
         return Inbound(kind=Kind.STICKER, **common)
     return Inbound(kind=Kind.OTHER, **common)
+
+
+def _seconds(duration: Any) -> int | None:
+    """A length in whole seconds: python-telegram-bot gives a timedelta (PTB_TIMEDELTA)."""
+    if duration is None:
+        return None
+    if isinstance(duration, timedelta):
+        return int(duration.total_seconds())
+    return int(duration)
 
 
 def callback_inbound(query: Any, update_id: int, bot_id: int, now: datetime) -> Inbound:

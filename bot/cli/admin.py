@@ -437,10 +437,13 @@ def roster_command(
 
 
 def mount(app: typer.Typer) -> None:
-    """Adds `import`, `invite`, `roster`, `report` and `staff …` to the `guanjia` command."""
-    from bot.cli.reports import report_command  # it builds on this module's helpers
+    """Adds `import`, `invite`, `roster`, `report`, `feedback` and `staff …` to the `guanjia`
+    command."""
+    from bot.cli.feedback import feedback_command  # they build on this module's helpers
+    from bot.cli.reports import report_command
 
     app.command("report")(report_command)
+    app.command("feedback")(feedback_command)
     app.command("import")(import_command)
     app.command("roster")(roster_command)
     app.command("invite")(invite_command)

@@ -42,6 +42,7 @@ class Inbound:
     callback_id: str | None = None
     message_id: int | None = None  # the user's message, or the message carrying the button
     file_ref: str | None = None
+    duration: int | None = None  # a voice message's length in seconds
     media_group_id: str | None = None
     phone_number: str | None = None
     contact_user_id: int | None = None

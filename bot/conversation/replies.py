@@ -41,6 +41,7 @@ class Reply:
     remove_keyboard: bool = False
     photos: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
+    voices: list[str] = field(default_factory=list)  # voice messages, by the platform's file id
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}
@@ -56,6 +57,8 @@ class Reply:
             payload["photos"] = list(self.photos)
         if self.documents:
             payload["documents"] = list(self.documents)
+        if self.voices:
+            payload["voices"] = list(self.voices)
         return payload
 
 

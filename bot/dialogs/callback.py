@@ -1,7 +1,7 @@
 """The resident answers a callback (回访): one question at a time with buttons, the comment as
-text (or skipped). Every answer is kept in core at once, so the next question can come days
-later; core checks on every press that the presser is the order's resident. A supervisor closes
-a complaint after its callback."""
+text or a voice message (or skipped). Every answer is kept in core at once, so the next question
+can come days later; core checks on every press that the presser is the order's resident. A
+supervisor closes a complaint after its callback."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.views.callback_news import phone_card, question_reply
 from core.errors import PermissionDenied
 from core.i18n import N_
 from core.services import callbacks, orders, people
-from core.services.callbacks import CallbackView, Question
+from core.services.callbacks import CallbackView, Question, VoiceComment
 
 router = Router("callback")
 
@@ -24,7 +24,7 @@ THANKS_REOPENED = N_(
     "Thank you, and we are sorry order {number} did not satisfy you. It is reopened: the team "
     "will come back to it, and a supervisor has your answers."
 )
-WRITE_IT = N_("Please write your comment in words, or tap Skip.")
+WRITE_IT = N_("Please write your comment or send it as a voice message, or tap Skip.")
 CLOSED = N_("Complaint {number} is closed.")
 RECORDED = N_("The answers on order {number} are recorded as given by phone. Thank you.")
 NO_ANSWER_AGAIN = N_("No answer on order {number}: it is on tomorrow's list again.")
@@ -114,13 +114,18 @@ async def on_phone_call(ctx: Context, payload: PhoneCall) -> None:
 @router.message(dialog=DIALOG)
 async def on_comment(ctx: Context) -> None:
     assert ctx.state is not None
-    text = (ctx.inbound.text or "").strip() if ctx.inbound.kind is Kind.TEXT else ""
-    if not text:
+    inbound = ctx.inbound
+    comment: str | VoiceComment
+    if inbound.kind is Kind.VOICE and inbound.file_ref:
+        comment = VoiceComment(inbound.file_ref, inbound.duration or 0)
+    else:
+        comment = (inbound.text or "").strip() if inbound.kind is Kind.TEXT else ""
+    if not comment:
         await ctx.reply(ctx.t(WRITE_IT))
         return
     callback_id = int(ctx.state.data["callback_id"])
     ctx.end_dialog()
-    view = await callbacks.answer(ctx.uow, callback_id, ctx.person_id, Question.COMMENT, text)
+    view = await callbacks.answer(ctx.uow, callback_id, ctx.person_id, Question.COMMENT, comment)
     await _next(ctx, view)
 
 

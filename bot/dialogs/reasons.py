@@ -13,7 +13,7 @@ from bot.conversation.routing import Router
 from bot.views.buttons import Rebook, SlotChoice
 from bot.views.slots import day_rows
 from core.i18n import N_
-from core.services import directory, dispatch, jobs
+from core.services import directory, dispatch, jobs, special_events
 
 router = Router("reasons")
 
@@ -30,7 +30,13 @@ class Purpose(StrEnum):
     DISPUTE = "dispute"
     REFUSE = "refuse"
     END_OF_DAY = "eod"
+    SPECIAL_REPORT = "special"  # the manager's report after a special event's callback
 
+
+REPORT_TOO_LONG = N_(
+    "Your report has {length} characters; please keep it under {limit} and send it again."
+)
+REPORT_KEPT = N_("The report is attached to order {number}; the supervisors have it.")
 
 QUESTIONS = {
     Purpose.DECLINE: N_("Why do you decline order {number}? Please write the reason."),
@@ -44,6 +50,10 @@ QUESTIONS = {
     ),
     Purpose.END_OF_DAY: N_(
         "Order {number}: why is it not finished, and when do you expect to finish it?"
+    ),
+    Purpose.SPECIAL_REPORT: N_(
+        "Please write a short report on the special event of order {number}: the callback, what "
+        "the resident said, what will be done."
     ),
 }
 
@@ -71,8 +81,19 @@ async def on_reason(ctx: Context) -> None:
         return
     purpose = Purpose(ctx.state.step)
     order_id = int(ctx.state.data["order_id"])
-    text = text[:MAX_REASON]
     ctx.end_dialog()
+    if purpose is Purpose.SPECIAL_REPORT:
+        if len(text) > special_events.MAX_REPORT:
+            ctx.start_dialog(DIALOG, purpose, {"order_id": order_id})
+            await ctx.reply(
+                ctx.t(REPORT_TOO_LONG, length=len(text), limit=special_events.MAX_REPORT)
+            )
+            return
+        await special_events.report(ctx.uow, order_id, ctx.person_id, text)
+        order = await dispatch.require_desk(ctx.uow, order_id, ctx.person_id)
+        await ctx.reply(ctx.t(REPORT_KEPT, number=order.number))
+        return
+    text = text[:MAX_REASON]
     if purpose is Purpose.REFUSE:
         order = await dispatch.refuse(ctx.uow, order_id, ctx.person_id, text)
         await ctx.reply(ctx.t("Order {number} is marked as not accepted.", number=order.number))

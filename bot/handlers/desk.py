@@ -11,12 +11,30 @@ from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.dialogs import reasons
 from bot.dialogs.reasons import Purpose
-from bot.views.buttons import CollectFee, DeskAct, DeskOp, DeskPick, MergeInto, QueueOpen
-from bot.views.desk_views import approvals_reply, opened_card, queue_reply
+from bot.views.buttons import (
+    CollectFee,
+    DeskAct,
+    DeskOp,
+    DeskPick,
+    MergeInto,
+    QueueOpen,
+    SpecialEventAct,
+    SpecialOp,
+)
+from bot.views.desk_views import SpecialOnCard, approvals_reply, opened_card, queue_reply
 from bot.views.menus import Menu, MenuItem
 from core.enums import Role
 from core.i18n import N_, place
-from core.services import candidates, desk_queue, desks, dispatch, incidents, jobs, people
+from core.services import (
+    candidates,
+    desk_queue,
+    desks,
+    dispatch,
+    incidents,
+    jobs,
+    people,
+    special_events,
+)
 
 router = Router("desk")
 
@@ -174,4 +192,44 @@ async def open_from_queue(ctx: Context, payload: QueueOpen) -> None:
     fee_waiting = bool(order.fee) and order.fee_collected_by is None and order.fee >= threshold
     assignee = await people.name_of(ctx.uow, order.assignee_id) if order.assignee_id else None
     may_collect = Role.SUPERVISOR in actor.roles
-    await ctx.reply(opened_card(ctx.t, order, fee_waiting, may_collect, assignee))
+    await ctx.reply(
+        opened_card(
+            ctx.t, order, fee_waiting, may_collect, assignee, await special_on_card(ctx, order)
+        )
+    )
+
+
+async def special_on_card(ctx: Context, order) -> SpecialOnCard:
+    """The order's special event and what the reader may do about it (a supervisor or manager
+    marks; a manager reports); core checks again on the press."""
+    event = await special_events.of_order(ctx.uow, order.id)
+    actor = await dispatch.estate_actor(ctx.uow, ctx.person_id, order.estate_id)
+    reporter = None
+    if event is not None and event.reported_by is not None:
+        reporter = await people.name_of(ctx.uow, event.reported_by)
+    return SpecialOnCard(
+        event=event,
+        now=ctx.uow.clock.now(),
+        reporter=reporter,
+        may_mark=await special_events.may_mark(ctx.uow, order, ctx.person_id),
+        may_report=bool(actor.roles & special_events.REPORTING_ROLES),
+    )
+
+
+MARKED = N_(
+    "Order {number} is marked as a special event: the manager's callback is due by {due}, and "
+    "the managers are told."
+)
+
+
+@router.button(SpecialEventAct)
+async def on_special_event(ctx: Context, payload: SpecialEventAct) -> None:
+    """A supervisor or manager marks the order; a manager writes the report after the callback
+    (a one-question dialog). Core checks the presser's roles in the order's estate each time."""
+    if payload.op is SpecialOp.MARK:
+        event = await special_events.mark(ctx.uow, payload.order_id, ctx.person_id)
+        order = await dispatch.require_desk(ctx.uow, payload.order_id, ctx.person_id)
+        await ctx.reply(ctx.t(MARKED, number=order.number, due=ctx.t.short_datetime(event.due_at)))
+        return
+    order = await special_events.require_reporter(ctx.uow, payload.order_id, ctx.person_id)
+    await reasons.ask(ctx, Purpose.SPECIAL_REPORT, order.id, order.number)

@@ -12,7 +12,7 @@ from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.views import notices as notice_views
 from bot.views.cards import fact_lines, facts_of
-from bot.views.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
+from bot.views.labels import ACTION_LABELS, KIND_LABELS, STAFF_ONLY_ACTIONS, STATUS_LABELS
 from bot.views.menus import Menu, MenuItem, main_menu
 from bot.views.notices import GreetingsSwitch, Switch
 from core.enums import OrderStatus, Role
@@ -172,6 +172,8 @@ async def order_card(ctx: Context, order: OrderView) -> Reply:
     lines.append("")
     lines.append(ctx.t("Timeline:"))
     for event in await orders.timeline(ctx.uow, order.id):
+        if _action(event.action) in STAFF_ONLY_ACTIONS:
+            continue
         label = ACTION_LABELS.get(_action(event.action), N_("Update"))
         line = f"{ctx.t.short_datetime(event.at)}  {ctx.t(label)}"
         # The resident's own notes are shown back; staff notes stay with the staff.

@@ -19,7 +19,7 @@ from bot.dialogs import (
     reasons,
     report,
 )
-from bot.handlers import common, desk, fallback, resident, staff
+from bot.handlers import common, desk, fallback, feedback, resident, staff
 from bot.handlers import reports as report_handlers
 from bot.handlers import settings as settings_handlers
 from bot.runtime.flood import FloodGuard
@@ -47,6 +47,7 @@ def routers() -> list[Router]:
         desk.router,
         report_handlers.router,
         settings_handlers.router,
+        feedback.router,
         staff.router,
         job_answers.router,
         resident.router,

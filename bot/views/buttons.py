@@ -140,3 +140,62 @@ class QueueOpen(Payload, prefix="qo"):
     """Open an order's card from a desk's queue or a supervisor's approvals."""
 
     order_id: int
+
+
+class SpecialOp(StrEnum):
+    MARK = "m"  # a supervisor or manager marks the order as a special event
+    REPORT = "r"  # the manager writes the report after the callback
+
+
+@dataclass(frozen=True)
+class SpecialEventAct(Payload, prefix="se"):
+    """The special-event buttons (bot/handlers/special_events.py)."""
+
+    order_id: int
+    op: SpecialOp
+
+
+class Period(StrEnum):
+    """The feedback library's periods, counted back from today."""
+
+    WEEK = "w"
+    MONTH = "m"
+    QUARTER = "q"
+    YEAR = "y"
+
+
+class Narrow(StrEnum):
+    """What the feedback shown is narrowed to (core.services.feedback.Dimension, or nothing)."""
+
+    NONE = "-"
+    CATEGORY = "c"
+    TEAM = "t"
+    WORKER = "w"
+
+
+@dataclass(frozen=True)
+class FeedbackPage(Payload, prefix="fb"):
+    """One page of an estate's feedback (bot/handlers/feedback.py): a period, at most one of
+    category / team / worker (`ref` its id), and the offset."""
+
+    estate_id: int
+    period: Period
+    narrow: Narrow
+    ref: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class FeedbackChoose(Payload, prefix="fc"):
+    """List the categories, teams or workers the period's feedback is about, to pick one."""
+
+    estate_id: int
+    period: Period
+    narrow: Narrow
+
+
+@dataclass(frozen=True)
+class FeedbackListen(Payload, prefix="fl"):
+    """Send a spoken comment of the library again, by its file id."""
+
+    feedback_id: int

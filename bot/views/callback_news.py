@@ -33,6 +33,8 @@ ANSWERS_NOT_SATISFIED = N_(
 ANSWERS_SCORES = N_("Response speed {speed}, attitude {attitude}, quality of work {quality}.")
 ANSWERS_COMMENT = N_("Comment: {comment}")
 ANSWERS_NO_COMMENT = N_("No comment.")
+ANSWERS_VOICE = N_("Voice comment ({length}): the voice message comes with this one.")
+ANSWERS_VOICE_LINE = N_("Voice comment ({length})")
 BY_PHONE = N_("(answered by phone)")
 COMPLAINT_CLOSE = N_("The complaint's callback is done: please close it.")
 CLOSE = N_("Close the complaint")
@@ -42,6 +44,7 @@ WHY_ASKED = N_("Why: the resident asked for a phone call.")
 WHY_NO_CHAT = N_("Why: the resident has no chat with us.")
 WHY_COMPLAINT = N_("Why: a complaint.")
 WHY_UNANSWERED = N_("Why: the chat callback went unanswered after a reminder.")
+WHY_SPOT_CHECK = N_("Why: a spot check of a completed home service.")
 TRIES = N_("Calls not answered so far: {tries} of {limit}.")
 RECORD = N_("Record answers")
 NO_ANSWER = N_("No answer")
@@ -99,7 +102,10 @@ async def callback_asked(audience: Audience, news: CallbackAsked) -> None:
         await audience.person(order.reporter_id, build)
 
 
-def answers_lines(t: Translator, order: OrderView, callback: CallbackView) -> list[str]:
+def answers_lines(
+    t: Translator, order: OrderView, callback: CallbackView, voice_attached: bool = False
+) -> list[str]:
+    """The answers as staff read them; `voice_attached`: the spoken comment goes with them."""
     lines = [
         t(ANSWERS_SATISFIED if callback.satisfied else ANSWERS_NOT_SATISFIED, number=order.number)
     ]
@@ -113,7 +119,10 @@ def answers_lines(t: Translator, order: OrderView, callback: CallbackView) -> li
     )
     if callback.comment:
         lines.append(t(ANSWERS_COMMENT, comment=callback.comment))
-    else:
+    if callback.comment_voice:
+        length = callbacks.clock_length(callback.comment_voice_seconds or 0)
+        lines.append(t(ANSWERS_VOICE if voice_attached else ANSWERS_VOICE_LINE, length=length))
+    if not callback.comment and not callback.comment_voice:
         lines.append(t(ANSWERS_NO_COMMENT))
     if callback.by_phone:
         lines.append(t(BY_PHONE))
@@ -130,19 +139,22 @@ async def callback_answered(audience: Audience, news: CallbackAnswered) -> None:
         return
 
     def build(t: Translator) -> Reply:
-        lines = answers_lines(t, order, callback)
+        lines = answers_lines(t, order, callback, voice_attached=True)
         lines.append("")
         lines.extend(order_lines(t, order))
         buttons = []
         if complaint and order.status is OrderStatus.CALLED_BACK:
             lines.insert(0, t(COMPLAINT_CLOSE))
             buttons = [[Button(t(CLOSE), CloseComplaint(order.id))]]
-        return Reply("\n".join(lines), buttons=buttons)
+        voices = [callback.comment_voice] if callback.comment_voice else []
+        return Reply("\n".join(lines), buttons=buttons, voices=voices)
 
     await audience.supervisors(order.estate_id, build)
 
 
 def _why(order: OrderView, callback: CallbackView) -> str:
+    if callback.spot_check:
+        return WHY_SPOT_CHECK
     if callback.phone:
         return WHY_ASKED if order.wants_phone_callback else WHY_NO_CHAT
     if order.kind is OrderKind.COMPLAINT:

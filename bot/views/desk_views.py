@@ -3,16 +3,19 @@ card an order opens to from either, and the worker's fees of the day."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.conversation.replies import Button, Reply
 from bot.views.buttons import CollectFee, QueueOpen
 from bot.views.cards import desk_card, order_lines
 from bot.views.labels import KIND_LABELS, STATUS_LABELS
+from bot.views.special_event_news import card_line, mark_button, queue_note, report_button
 from core.enums import OrderStatus
 from core.i18n import N_, Translator, pick_name
 from core.services.desk_queue import DeskView, FeesOfDay, QueueLine, Reason
 from core.services.orders import OrderView
+from core.services.special_events import SpecialEventView
 
 SECTION_TITLES = {
     Reason.WAITING: N_("Waiting for dispatch ({count}):"),
@@ -22,6 +25,8 @@ SECTION_TITLES = {
     Reason.DISPUTED: N_("Disputed completions ({count}):"),
     Reason.ESCALATED: N_("Escalated ({count}):"),
     Reason.COMPLAINT: N_("Open complaints ({count}):"),
+    Reason.SPECIAL_EVENT: N_("Special events ({count}):"),
+    Reason.SPECIAL_OVERDUE: N_("Special-event callbacks overdue ({count}):"),
 }
 QUEUE_EMPTY = N_("Nothing is waiting at the desk.")
 APPROVALS_EMPTY = N_("Nothing is waiting for your approval.")
@@ -59,6 +64,10 @@ def queue_line(t: Translator, reason: Reason, line: QueueLine) -> str:
         parts.append(t(STATUS_LABELS[order.status]))
     elif reason is Reason.FEE and order.fee is not None:
         parts.append(t.money(order.fee))
+    elif reason is Reason.SPECIAL_OVERDUE and line.overdue_by is not None:
+        parts.append(t("overdue by {span}", span=duration(t, line.overdue_by)))
+    elif reason is Reason.SPECIAL_EVENT and line.special is not None:
+        parts.append(queue_note(t, line.special))
     elif reason is Reason.TODAY and order.window_start is not None:
         parts.append(t.time(order.window_start))
         parts.append(t(STATUS_LABELS[order.status]))
@@ -98,11 +107,45 @@ def approvals_reply(t: Translator, view: DeskView) -> Reply:
     return desk_view_reply(t, view, APPROVALS_HEAD, APPROVALS_EMPTY)
 
 
+@dataclass(frozen=True)
+class SpecialOnCard:
+    """The order's special event as its card shows it, and what the reader may do about it."""
+
+    event: SpecialEventView | None
+    now: datetime
+    reporter: str | None = None
+    may_mark: bool = False
+    may_report: bool = False
+
+
 def opened_card(
-    t: Translator, order: OrderView, fee_waiting: bool, may_collect: bool, assignee: str | None
+    t: Translator,
+    order: OrderView,
+    fee_waiting: bool,
+    may_collect: bool,
+    assignee: str | None,
+    special: SpecialOnCard | None = None,
 ) -> Reply:
     """An order opened from a queue, with the actions its state and the reader allow: the
-    desk's dispatch buttons while it waits, the supervisor's fee button while a fee waits."""
+    desk's dispatch buttons while it waits, the supervisor's fee button while a fee waits, the
+    special event (marking it, writing its report)."""
+    reply = _opened_card(t, order, fee_waiting, may_collect, assignee)
+    if special is None:
+        return reply
+    lines = [reply.text]
+    buttons = list(reply.buttons)
+    if special.event is not None:
+        lines.append(card_line(t, special.event, special.now, special.reporter))
+        if special.may_report and special.event.reported_at is None:
+            buttons.append(report_button(t, order.id))
+    elif special.may_mark:
+        buttons.append(mark_button(t, order.id))
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+def _opened_card(
+    t: Translator, order: OrderView, fee_waiting: bool, may_collect: bool, assignee: str | None
+) -> Reply:
     if order.status is OrderStatus.REGISTERED:
         return desk_card(t, order, N_("Waiting for dispatch:"))
     lines = [*order_lines(t, order)]

@@ -43,6 +43,12 @@ SETTINGS_HELP = N_(
     "• /settings shows the estate's settings: time limits, job-list and callback times, thresholds."
 )
 
+SUPERVISOR_MORE = N_(
+    "• /feedback reads residents' comments by period, category, team and worker.\n"
+    "• An order's card (from /approvals or /queue) marks it as a special event: the manager "
+    "calls the resident back and writes a short report."
+)
+
 
 def help_text(t: Translator, roles: frozenset[Role]) -> str:
     parts = []
@@ -53,5 +59,6 @@ def help_text(t: Translator, roles: frozenset[Role]) -> str:
     if Role.DISPATCHER in roles:
         parts.append(t(DESK))
     if roles & {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
-        parts.append(t(SUPERVISOR) + "\n" + t(SETTINGS_HELP))
+        more = "\n" + t(SUPERVISOR_MORE) if roles & {Role.SUPERVISOR, Role.MANAGER} else ""
+        parts.append(t(SUPERVISOR) + "\n" + t(SETTINGS_HELP) + more)
     return "\n\n".join(parts) if parts else t(STRANGER)

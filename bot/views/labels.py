@@ -89,4 +89,10 @@ ACTION_LABELS = {
     Action.END_OF_DAY_ANSWER: N_("End-of-day check: the worker answered"),
     Action.RETURN_TO_DESK: N_("Returned to the service desk"),
     Action.NO_ANSWER: N_("Callback by phone: no answer"),
+    Action.SPECIAL_EVENT: N_("Marked as a special event"),
+    Action.SPECIAL_REPORT: N_("Called back by the manager"),
+    Action.SPECIAL_REMIND: N_("Special-event callback overdue: the managers reminded"),
+    Action.SPOT_CHECK: N_("Chosen for a check call by the service centre"),
 }
+# Staff's own business: not in the resident's timeline of their order.
+STAFF_ONLY_ACTIONS = frozenset({Action.SPECIAL_EVENT, Action.SPECIAL_REMIND})

@@ -13,6 +13,7 @@ from core.i18n import LOCALES, N_, Translator
 from core.services import desk_queue
 from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
 from core.services.estate_settings import READER_ROLES as SETTINGS_ROLES
+from core.services.feedback import READER_ROLES as FEEDBACK_ROLES
 from core.services.reports import REPORT_ROLES
 
 
@@ -38,6 +39,7 @@ class MenuItem(StrEnum):
     APPROVALS = "approvals"
     REPORTS = "reports"
     SETTINGS = "settings"
+    FEEDBACK = "feedback"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,11 @@ def staff_rows(ctx: Context, counts: DeskCounts, apart: bool) -> list[list[Butto
             else ctx.t("Approvals")
         )
         rows.append([work(MenuItem.APPROVALS, label)])
-    if ctx.roles & REPORT_ROLES:
+    if ctx.roles & REPORT_ROLES and ctx.roles & FEEDBACK_ROLES:
+        rows.append(
+            [work(MenuItem.REPORTS, ctx.t("Reports")), work(MenuItem.FEEDBACK, ctx.t("Feedback"))]
+        )
+    elif ctx.roles & REPORT_ROLES:
         rows.append([work(MenuItem.REPORTS, ctx.t("Reports"))])
     if ctx.roles & SETTINGS_ROLES:
         rows.append([work(MenuItem.SETTINGS, ctx.t("Estate settings"))])

@@ -13,6 +13,15 @@ counts as the callback), whatever the delay. Complaints are always called back, 
 by their supervisor after it. The questions are estate data in both scripts:
 core/data/callback_questions.csv, overridden per estate by `settings["callback_questions"]`
 ({"satisfied": {"zh_Hans": "…", "zh_Hant": "…"}, …}).
+
+The comment is written or spoken (a voice message: its file id and length are kept). Every
+comment goes to the feedback library (core/services/feedback.py).
+
+Spot checks (seed 002 篇3 4.1.2.3): a share of completed home services (`settings
+["spot_check_share"]`, 10 % by default) is called back by the customer-service desk as a check
+call, on its morning phone list, whatever the estate's policy for home services; the choice is
+recorded on the order. It is a function of the order's id (`spot_checked`): no randomness to
+seed, the same answer on every replica and after every restart.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from core.i18n import N_
 from core.lifecycle import Action, Actor
 from core.models import Callback, ChatIdentity, Estate, Order
 from core.news import CallbackAnswered, CallbackAsked, DeskReason
-from core.services import dispatch, orders
+from core.services import dispatch, feedback, orders
 from core.services.dispatch import estate_actor
 from core.uow import UnitOfWork, each_in_its_own_unit
 
@@ -89,6 +98,38 @@ MAX_PHONE_TRIES = 3
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER})
 NO_CALLBACK_NOTE = "no callback for this kind of order"
 NOT_REACHED_NOTE = "not reached: no answer to three callback calls"
+DEFAULT_SPOT_CHECK_SHARE = (
+    0.10  # seed 002 篇3 4.1.2.3 names no share; 10 % until an office sets one
+)
+SPOT_CHECK_KINDS = frozenset({OrderKind.HOUSEKEEPING})
+_GOLDEN = 0x9E3779B9  # 2**32 divided by the golden ratio
+
+
+def spot_check_share(estate_settings: dict[str, Any] | None) -> float:
+    """The estate's share of completed home services the desk checks by phone (0 to 1)."""
+    value = (estate_settings or {}).get("spot_check_share", DEFAULT_SPOT_CHECK_SHARE)
+    try:
+        share = float(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput() from error
+    if not 0 <= share <= 1:
+        raise InvalidInput()
+    return share
+
+
+def spot_checked(order_id: int, share: float) -> bool:
+    """Whether this order is among the share checked. Consecutive ids times the golden ratio
+    spread as evenly as any sequence can over [0, 1): of any run of orders, the share picked
+    stays within a few orders of the share asked, with no clusters and no long gaps."""
+    return ((order_id * _GOLDEN) & 0xFFFFFFFF) < share * 2**32
+
+
+@dataclass(frozen=True)
+class VoiceComment:
+    """A comment spoken in a voice message: the platform's file id and its length."""
+
+    file_ref: str
+    seconds: int
 
 
 class AlreadyAnswered(DomainError):
@@ -178,6 +219,9 @@ class CallbackView:
     reminded: bool
     phone: bool = False  # called by phone rather than asked in chat
     phone_tries: int = 0
+    comment_voice: str | None = None  # a spoken comment's file id
+    comment_voice_seconds: int | None = None
+    spot_check: bool = False  # sampled for the desk's check call
 
     @property
     def next_question(self) -> Question | None:
@@ -205,6 +249,9 @@ def _view(row: Callback) -> CallbackView:
         reminded=row.reminded_at is not None,
         phone=row.phone,
         phone_tries=row.phone_tries,
+        comment_voice=row.comment_voice,
+        comment_voice_seconds=row.comment_voice_seconds,
+        spot_check=row.spot_check,
     )
 
 
@@ -235,18 +282,29 @@ async def schedule(uow: UnitOfWork, order_id: int) -> CallbackView | None:
     order = await uow.session.get_one(Order, order_id)
     if order.status != OrderStatus.CONFIRMED or order.incident_id is not None:
         return None
-    settings = settings_of(await estate_settings(uow, order.estate_id))
+    own = await estate_settings(uow, order.estate_id)
+    settings = settings_of(own)
     policy = settings.policy_for(order.kind)
+    rounds = await uow.session.scalar(
+        select(func.count(Callback.id)).where(Callback.order_id == order_id)
+    )
+    spot_check = (
+        not rounds
+        and OrderKind(order.kind) in SPOT_CHECK_KINDS
+        and spot_checked(order.id, spot_check_share(own))
+    )
+    if spot_check:
+        share = spot_check_share(own)
+        await orders.act(uow, order_id, Action.SPOT_CHECK, Actor.system(), f"share {share:g}")
+        policy = Policy.ALWAYS  # the check call is its callback, whatever the kind's policy
     if policy is Policy.NEVER:
         await orders.act(uow, order_id, Action.CLOSE, Actor.system(), NO_CALLBACK_NOTE)
         return None
     now = uow.clock.now()
-    rounds = await uow.session.scalar(
-        select(func.count(Callback.id)).where(Callback.order_id == order_id)
-    )
     delay = timedelta(0) if policy is Policy.NO_RATING else settings.delay_for(order.kind)
-    # The resident asked for a phone call, or has no chat: the desk calls (the phone list).
-    phone = order.wants_phone_callback or not await _has_chat(uow, order.reporter_id)
+    # The resident asked for a phone call, has no chat, or the order is spot-checked: the desk
+    # calls (the phone list).
+    phone = spot_check or order.wants_phone_callback or not await _has_chat(uow, order.reporter_id)
     row = Callback(
         order_id=order_id,
         round=(rounds or 0) + 1,
@@ -256,6 +314,7 @@ async def schedule(uow: UnitOfWork, order_id: int) -> CallbackView | None:
         due_at=now + delay,
         comment_done=False,
         by_phone=False,
+        spot_check=spot_check,
     )
     uow.add(row)
     await uow.flush()
@@ -383,11 +442,11 @@ async def answer(
     callback_id: int,
     person_id: int | None,
     question: Question,
-    value: int | str | None,
+    value: int | str | VoiceComment | None,
 ) -> CallbackView:
     """Keeps one answer (the resident's, checked on every press) and, with the last one, calls
-    the order back. `value`: 1/0 for satisfied, 1–5 for a score, text or None (skipped) for the
-    comment."""
+    the order back. `value`: 1/0 for satisfied, 1–5 for a score, text, a VoiceComment or None
+    (skipped) for the comment."""
     row = await _answerable(uow, callback_id, person_id)
     order = await uow.session.get_one(Order, row.order_id)
     if person_id != order.reporter_id:
@@ -400,6 +459,12 @@ async def answer(
         if not isinstance(value, int) or not 1 <= value <= 5:
             raise InvalidInput()
         setattr(row, DATA_KEYS[question], value)
+    elif isinstance(value, VoiceComment):
+        if not value.file_ref or len(value.file_ref) > 255:
+            raise InvalidInput()
+        row.comment_voice = value.file_ref
+        row.comment_voice_seconds = max(int(value.seconds), 0)
+        row.comment_done = True
     else:
         text = str(value).strip()[:MAX_COMMENT] if value else None
         row.comment = text or None
@@ -422,7 +487,23 @@ def summary(view: CallbackView) -> str:
         parts.append("by phone")
     if view.comment:
         parts.append(view.comment)
+    if view.comment_voice:
+        parts.append(f"voice comment ({clock_length(view.comment_voice_seconds or 0)})")
     return "; ".join(parts)
+
+
+def clock_length(seconds: int) -> str:
+    """A voice message's length as a player shows it: 0:12, 1:05."""
+    minutes, seconds = divmod(max(int(seconds), 0), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def overall_rating(view: CallbackView) -> int | None:
+    """The callback's scores as one 1–5 figure (their rounded mean) for the feedback library."""
+    scores = [s for s in (view.speed, view.attitude, view.quality) if s is not None]
+    if not scores:
+        return None
+    return max(1, min(5, int(sum(scores) / len(scores) + 0.5)))
 
 
 async def _finish(uow: UnitOfWork, row: Callback, person_id: int | None) -> None:
@@ -436,6 +517,16 @@ async def _finish(uow: UnitOfWork, row: Callback, person_id: int | None) -> None
     order = await uow.session.get_one(Order, row.order_id)
     actor = await estate_actor(uow, person_id, order.estate_id)
     await orders.act(uow, order.id, Action.CALL_BACK, actor, summary(view))
+    await feedback.record_feedback(
+        uow,
+        order.estate_id,
+        feedback.Source.CALLBACK,
+        view.comment,
+        order=order.id,
+        rating=overall_rating(view),
+        voice_ref=view.comment_voice,
+        voice_seconds=view.comment_voice_seconds,
+    )
     uow.announce(CallbackAnswered(row.id))
     if view.satisfied:
         if order.kind != OrderKind.COMPLAINT:

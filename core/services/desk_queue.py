@@ -18,13 +18,15 @@ from sqlalchemy import and_, exists, false, func, or_, select
 
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Role
 from core.lifecycle import Action
-from core.models import DeskChat, Estate, Order, OrderEvent, StaffRole
-from core.services import orders
+from core.models import DeskChat, Estate, Order, OrderEvent, SpecialEvent, StaffRole
+from core.services import orders, special_events
 from core.services.orders import OrderView
+from core.services.special_events import SpecialEventView
 from core.uow import UnitOfWork
 
 QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
 APPROVAL_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER})
+MANAGER_ROLES = frozenset({Role.MANAGER})
 SHOWN = 10  # lines per section; the rest are counted
 
 
@@ -36,16 +38,29 @@ class Reason(StrEnum):
     DISPUTED = "disputed"  # the resident disputed the completion; work resumed
     ESCALATED = "escalated"
     COMPLAINT = "complaint"  # an open complaint
+    # A special event: its manager's callback still to make, or its report written lately.
+    SPECIAL_EVENT = "special"
+    SPECIAL_OVERDUE = "special_overdue"  # a manager's special-event callback past its time
+
+
+REPORT_SHOWN_FOR = timedelta(days=7)  # a written special-event report stays in the approvals
 
 
 QUEUE_SECTIONS = (Reason.WAITING, Reason.OVERDUE, Reason.FEE, Reason.TODAY)
-APPROVAL_SECTIONS = (Reason.FEE, Reason.DISPUTED, Reason.ESCALATED, Reason.COMPLAINT)
+APPROVAL_SECTIONS = (
+    Reason.FEE,
+    Reason.DISPUTED,
+    Reason.ESCALATED,
+    Reason.COMPLAINT,
+    Reason.SPECIAL_EVENT,
+)
 
 
 @dataclass(frozen=True)
 class QueueLine:
     order: OrderView
     overdue_by: timedelta | None = None
+    special: SpecialEventView | None = None
 
 
 @dataclass
@@ -99,7 +114,9 @@ OPEN = [str(s) for s in OPEN_STATUSES]
 LIVE = [str(s) for s in OrderStatus if s not in (OrderStatus.REFUSED, OrderStatus.CANCELLED)]
 
 
-def _conditions(now: datetime, estates: list[tuple[int, str]]) -> dict[Reason, object]:
+def _conditions(
+    now: datetime, estates: list[tuple[int, str]], managed: list[int] | None = None
+) -> dict[Reason, object]:
     today = or_(
         false(),
         *(
@@ -114,6 +131,18 @@ def _conditions(now: datetime, estates: list[tuple[int, str]]) -> dict[Reason, o
         OrderEvent.order_id == Order.id, OrderEvent.action == str(Action.DISPUTE)
     )
     is_open = Order.status.in_(OPEN)
+    special = exists().where(
+        SpecialEvent.order_id == Order.id,
+        or_(
+            SpecialEvent.reported_at.is_(None),
+            SpecialEvent.reported_at >= now - REPORT_SHOWN_FOR,
+        ),
+    )
+    special_overdue = exists().where(
+        SpecialEvent.order_id == Order.id,
+        SpecialEvent.reported_at.is_(None),
+        SpecialEvent.due_at <= now,
+    )
     return {
         Reason.WAITING: Order.status == OrderStatus.REGISTERED,
         Reason.OVERDUE: and_(is_open, Order.due_at.is_not(None), Order.due_at < now),
@@ -129,6 +158,8 @@ def _conditions(now: datetime, estates: list[tuple[int, str]]) -> dict[Reason, o
         ),
         Reason.ESCALATED: and_(is_open, Order.escalated.is_(True)),
         Reason.COMPLAINT: and_(is_open, Order.kind == OrderKind.COMPLAINT),
+        Reason.SPECIAL_EVENT: special,
+        Reason.SPECIAL_OVERDUE: and_(Order.estate_id.in_(managed or []), special_overdue),
     }
 
 
@@ -138,11 +169,12 @@ async def _view(
     estates: list[tuple[int, str]],
     reasons: tuple[Reason, ...],
     with_orders: bool = True,
+    managed: list[int] | None = None,
 ) -> DeskView:
     sections = [Section(reason) for reason in reasons]
     if not estates:
         return DeskView(sections)
-    conditions = _conditions(now, estates)
+    conditions = _conditions(now, estates, managed)
     # One statement: each qualifying order with a flag per reason, oldest first.
     query = (
         select(Order.id, Order.due_at, *[conditions[r].label(str(r)) for r in reasons])  # type: ignore[attr-defined]
@@ -172,24 +204,41 @@ async def _view(
     if not with_orders:
         return DeskView(sections, len(rows))
     views = {view.id: view for view in await orders.views_of(uow, shown)}
+    specials = await special_events.open_in(
+        uow,
+        [
+            order_id
+            for reason in (Reason.SPECIAL_EVENT, Reason.SPECIAL_OVERDUE)
+            for order_id, _ in chosen.get(reason, [])
+        ],
+    )
     for section in sections:
         for order_id, due_at in chosen[section.reason]:
             overdue_by = now - due_at if section.reason is Reason.OVERDUE and due_at else None
-            section.lines.append(QueueLine(views[order_id], overdue_by))
+            if section.reason is Reason.SPECIAL_OVERDUE:
+                overdue_by = now - specials[order_id].due_at
+            section.lines.append(QueueLine(views[order_id], overdue_by, specials.get(order_id)))
     return DeskView(sections, len(rows))
 
 
 async def queue(uow: UnitOfWork, person_id: int | None, with_orders: bool = True) -> DeskView:
     """The dispatcher's queue over the estates where the person works at the desk: waiting for
-    dispatch, overdue, fees waiting for a supervisor, today's appointments."""
+    dispatch, overdue, fees waiting for a supervisor, today's appointments; for a manager,
+    overdue special-event callbacks too."""
     now = uow.clock.now()
     estates = await _estates(uow, person_id, QUEUE_ROLES)
-    return await _view(uow, now, estates, QUEUE_SECTIONS, with_orders)
+    managed = [estate_id for estate_id, _ in await _estates(uow, person_id, MANAGER_ROLES)]
+    if not managed:
+        return await _view(uow, now, estates, QUEUE_SECTIONS, with_orders)
+    # A manager's queue also shows the special-event callbacks past their time.
+    sections = (*QUEUE_SECTIONS, Reason.SPECIAL_OVERDUE)
+    return await _view(uow, now, estates, sections, with_orders, managed)
 
 
 async def approvals(uow: UnitOfWork, person_id: int | None, with_orders: bool = True) -> DeskView:
     """What waits for a supervisor (or manager) of the estate: fees at or above the threshold,
-    disputed completions, escalations, open complaints."""
+    disputed completions, escalations, open complaints, special events (waiting for the
+    manager's callback, or with a report written in the last week)."""
     now = uow.clock.now()
     estates = await _estates(uow, person_id, APPROVAL_ROLES)
     return await _view(uow, now, estates, APPROVAL_SECTIONS, with_orders)

@@ -21,7 +21,7 @@ from core.i18n import N_
 from core.lifecycle import Action, Party, doer_roles
 from core.models import Estate, Order, OrderAttachment
 from core.news import DeskReason, FeeWaiting, NeedsDispatch, Relayed, TimeAgreed
-from core.services import callbacks, orders, people
+from core.services import callbacks, feedback, orders, people
 from core.services.dispatch import estate_actor, route
 from core.services.orders import OrderView
 from core.uow import UnitOfWork
@@ -234,7 +234,12 @@ async def confirm(uow: UnitOfWork, order_id: int, person_id: int | None) -> Orde
 
 
 async def dispute(uow: UnitOfWork, order_id: int, person_id: int | None, reason: str) -> OrderView:
-    return await perform(uow, order_id, person_id, Action.DISPUTE, reason)
+    """The resident says the work is not done; what they wrote joins the feedback library."""
+    view = await perform(uow, order_id, person_id, Action.DISPUTE, reason)
+    await feedback.record_feedback(
+        uow, view.estate_id, feedback.Source.DISPUTE, reason, order=view.id
+    )
+    return view
 
 
 async def relay(uow: UnitOfWork, order_id: int, person_id: int | None, text: str) -> OrderView:

@@ -32,7 +32,7 @@ from core.models import (
     Unit,
 )
 from core.news import OrderActed, Withdrawn
-from core.services import incident_links
+from core.services import feedback, incident_links
 from core.timelimits import answer_within, deadline, due_after
 from core.uow import UnitOfWork
 
@@ -295,6 +295,10 @@ async def register(uow: UnitOfWork, new: NewOrder, actor: Actor) -> OrderView:
         )
     _record(uow, order, Action.REGISTER, actor, None)
     await uow.flush()
+    if OrderKind(new.kind) is OrderKind.PRAISE:  # an opinion: the feedback library keeps it
+        await feedback.record_feedback(
+            uow, estate.id, feedback.Source.PRAISE, new.description, order=order.id
+        )
     return await _view(uow, order, new.attachments)
 
 
