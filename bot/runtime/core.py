@@ -18,8 +18,9 @@ from bot.dialogs import (
     notice_new,
     reasons,
     report,
+    survey,
 )
-from bot.handlers import common, desk, fallback, resident, staff
+from bot.handlers import common, desk, fallback, resident, staff, surveys
 from bot.handlers import reports as report_handlers
 from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
@@ -42,9 +43,11 @@ def routers() -> list[Router]:
         complete_job.router,
         reasons.router,
         callback.router,
+        survey.router,
         notice_new.router,
         desk.router,
         report_handlers.router,
+        surveys.router,
         staff.router,
         job_answers.router,
         resident.router,

@@ -140,3 +140,21 @@ class QueueOpen(Payload, prefix="qo"):
     """Open an order's card from a desk's queue or a supervisor's approvals."""
 
     order_id: int
+
+
+@dataclass(frozen=True)
+class SurveyReply(Payload, prefix="sv"):
+    """One answer to a satisfaction survey's question for a household (bot/dialogs/survey.py):
+    an option's index or a 1–5 score; for a text question 1 writes an answer, 0 skips it."""
+
+    campaign_id: int
+    unit_id: int
+    question: int
+    value: int
+
+
+@dataclass(frozen=True)
+class SurveyStatus(Payload, prefix="ss"):
+    """Refresh a survey's status (managers, bot/handlers/surveys.py)."""
+
+    campaign_id: int

@@ -14,6 +14,7 @@ from core.i18n import N_, Translator
 from core.services import outbox
 from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
 from core.services.reports import REPORT_ROLES
+from core.services.surveys import SURVEY_ROLES
 
 START = ("start", N_("Start, or bind with an invitation code"))
 MENU = ("menu", N_("Main menu"))
@@ -22,6 +23,7 @@ JOBS = ("jobs", N_("My jobs"))
 QUEUE = ("queue", N_("Orders waiting at the desk"))
 APPROVALS = ("approvals", N_("What waits for my approval"))
 REPORT = ("report", N_("This month's report (or: /report 2026-10, /report 2026Q4)"))
+SURVEY = ("survey", N_("Satisfaction surveys: the rates so far"))
 LANGUAGE = ("language", N_("Choose the language"))
 CANCEL = ("cancel", N_("Leave what you are doing"))
 HELP = ("help", N_("How to use this service"))
@@ -42,6 +44,8 @@ def commands_for(roles: frozenset[Role], translator: Translator) -> list[tuple[s
         chosen.append(APPROVALS)
     if roles & REPORT_ROLES:
         chosen.append(REPORT)
+    if roles & SURVEY_ROLES:
+        chosen.append(SURVEY)
     chosen += [LANGUAGE, CANCEL, HELP]
     return [(name, translator(description)) for name, description in chosen]
 

@@ -13,6 +13,7 @@ from core.i18n import LOCALES, N_, Translator
 from core.services import desk_queue
 from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
 from core.services.reports import REPORT_ROLES
+from core.services.surveys import SURVEY_ROLES
 
 
 class MenuItem(StrEnum):
@@ -36,6 +37,7 @@ class MenuItem(StrEnum):
     QUEUE = "queue"
     APPROVALS = "approvals"
     REPORTS = "reports"
+    SURVEYS = "surveys"
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def staff_rows(ctx: Context, counts: DeskCounts, apart: bool) -> list[list[Butto
         )
     if ctx.roles & NOTICE_ROLES:
         rows.append([work(MenuItem.NEW_NOTICE, ctx.t("Send a notice"))])
+    if ctx.roles & SURVEY_ROLES:
+        rows.append([work(MenuItem.SURVEYS, ctx.t("Satisfaction surveys"))])
     return rows
 
 
