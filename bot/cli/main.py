@@ -156,7 +156,9 @@ def demo(
 def main() -> None:
     from bot.cli.admin import mount
     from bot.cli.notices import notice_app
+    from bot.cli.surveys import survey_app
 
     mount(app)
     app.add_typer(notice_app, name="notice")
+    app.add_typer(survey_app, name="survey")
     app()

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
-from core.models import Building, SurveyAnswer, SurveyHousehold
+from core.models import Building, SurveyAnswer, SurveyHousehold, Unit
 
 DISTRIBUTION_TARGET = 0.90
 RETURN_TARGET = 0.85
@@ -283,3 +283,49 @@ async def _comments(
             ),
         ).where(judged.satisfied.is_(False))
     return tuple(text for text in await uow.session.scalars(query) if text)
+
+
+# --- the answers, household by household (the report's CSV) --------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdAnswers:
+    building: str
+    unit: str
+    has_chat: bool
+    reached: bool
+    by_office: bool
+    returned: bool
+    satisfied: bool | None
+    answers: dict[str, int | str | None]  # question key → option index, score or text
+
+
+async def household_answers(uow: Any, campaign_id: int) -> list[HouseholdAnswers]:
+    """Every household of the campaign with its answers so far, by building and unit (two
+    statements, whatever the audience)."""
+    households = await uow.session.execute(
+        select(SurveyHousehold, Building.name, Unit.number)
+        .join(Unit, Unit.id == SurveyHousehold.unit_id)
+        .join(Building, Building.id == SurveyHousehold.building_id)
+        .where(SurveyHousehold.campaign_id == campaign_id)
+        .order_by(Building.name, Unit.number)
+    )
+    answers: dict[int, dict[str, int | str | None]] = {}
+    for row in await uow.session.scalars(
+        select(SurveyAnswer).where(SurveyAnswer.campaign_id == campaign_id)
+    ):
+        value = row.choice if row.choice is not None else row.score
+        answers.setdefault(row.unit_id, {})[row.question] = value if value is not None else row.text
+    return [
+        HouseholdAnswers(
+            building,
+            unit,
+            household.has_chat,
+            household.reached_at is not None,
+            household.by_office,
+            household.completed_at is not None,
+            household.satisfied,
+            answers.get(household.unit_id, {}),
+        )
+        for household, building, unit in households
+    ]
