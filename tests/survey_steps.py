@@ -86,3 +86,45 @@ async def hand_over(
                 sent_at=None if failed else uow.clock.now(),
             )
         )
+
+
+async def start_campaign(world, spec=None, remind_after=None, closes_after=None) -> int:
+    """The small questionnaire to the sample estate (or `spec`), started and written out by the
+    scheduler, as the running bot does; returns the campaign."""
+    from datetime import timedelta
+
+    from core.services import surveys
+
+    async with world.uow as uow:
+        estate = await directory.require_estate(uow, "BX")
+        now = uow.clock.now()
+        campaign = await surveys.create(
+            uow,
+            estate.id,
+            questionnaire(),
+            now + (closes_after or timedelta(days=14)),
+            spec or surveys.AudienceSpec(),
+            remind_at=now + remind_after if remind_after else None,
+        )
+        await surveys.start(uow, campaign.id)
+        await uow.commit()
+    assert world.core.scheduler is not None
+    await world.core.scheduler.run_surveys()
+    return campaign.id
+
+
+async def reached(world, campaign_id: int, households: int) -> None:
+    """Until the sender has recorded the questionnaires it handed to Telegram (it records them
+    just after sending) and the survey counts `households` reached."""
+    import asyncio
+
+    from core.services import surveys
+
+    for _ in range(100):
+        async with world.uow as uow:
+            status = await surveys.status(uow, campaign_id)
+            await uow.commit()
+        if status.rates.reached == households:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{status.rates.reached} reached, not {households}")

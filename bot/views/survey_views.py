@@ -70,6 +70,11 @@ ALERT_ASK = N_(
 MAX_NO_CHAT_LISTED = 30
 
 
+def _short(question: str) -> str:
+    """A question as a line's label: without its closing colon."""
+    return question.rstrip("：: ")
+
+
 def percent(value: float | None) -> str:
     return share(value)
 
@@ -182,7 +187,7 @@ def status_text(
         for item in judged:
             line = t(
                 QUESTION_LINE,
-                question=campaign.question(item.key).text_in(t.locale),
+                question=_short(campaign.question(item.key).text_in(t.locale)),
                 satisfied=item.satisfied,
                 answered=item.answered,
                 rate=percent(item.satisfaction),
@@ -231,7 +236,7 @@ def alert_text(t: Translator, campaign: CampaignView, analysis: Analysis) -> str
         for item in weak:
             label = t.name(item.label)
             if is_question:
-                label = campaign.question(item.label).text_in(t.locale)
+                label = _short(campaign.question(item.label).text_in(t.locale))
             lines.append(
                 t(
                     WEAK_LINE,
