@@ -24,7 +24,11 @@ questions:
       - {text: 非常满意, satisfied: true}
       - {text: 满意, satisfied: true}
       - 不满意
-  - {key: repair, kind: rating, text: 请为维修服务打分（1 最差，5 最好）：}
+  - key: repair
+    kind: rating
+    text:
+      zh_Hans: 请为维修服务打分（1 最差，5 最好）：
+      zh_Hant: 請為維修服務評分（1 最差，5 最好）：
   - {key: comment, kind: text, text: 您还有什么意见或建议？}
 """
 

@@ -159,9 +159,7 @@ async def test_a_manager_reads_the_rates_in_chat(world: World) -> None:
     assert status.body.startswith("调查1：2026年住户满意度调查（进行中）")
     # Four households: 1栋101, 1栋102, 1栋201 (no chat), 2栋101 (孙 in chat).
     assert "发放率：共4户，已送达1户，25.0%（目标90.0%）" in status.body
-    assert (
-        "未在本对话绑定的住户共3户，请以纸质问卷或电话调查：1栋101、1栋102、1栋201" in status.body
-    )
+    assert "尚未绑定房屋的住户共3户，请以纸质问卷或电话调查：1栋101、1栋102、1栋201" in status.body
     refreshed = await tap(manager, status, "刷新")
     assert refreshed.body.startswith("调查1：")
 
