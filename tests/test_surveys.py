@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from survey_steps import hand_over, member_with_chat, questionnaire, ten_households
 
+from core.errors import ForbiddenTransition, InvalidInput, PermissionDenied
 from core.news import SurveyAlert
-from core.services import survey_rates, surveys
+from core.services import survey_answers, survey_rates, survey_sending, surveys
 from core.services.surveys import AudienceSpec, Scope
 from core.uow import UnitOfWorkFactory
 
 
-def render(prompt: surveys.Prompt, locale: str) -> dict:
+def render(prompt: survey_sending.Prompt, locale: str) -> dict:
     return {"text": f"{prompt.campaign.id}/{prompt.unit_id}/{prompt.index} {locale}"}
 
 
@@ -48,10 +49,10 @@ async def test_rates_by_hand(uows: UnitOfWorkFactory) -> None:
             uow, estate.estate_id, questionnaire(), uow.clock.now() + timedelta(days=14)
         )
         assert await surveys.start(uow, campaign.id) == 10
-        assert await surveys.write_batch(uow, campaign.id, render, size=4) == 4
-        assert await surveys.write_batch(uow, campaign.id, render, size=4) == 4
-        assert await surveys.write_batch(uow, campaign.id, render, size=4) == 2
-        assert await surveys.write_batch(uow, campaign.id, render, size=4) == 0
+        assert await survey_sending.write_batch(uow, campaign.id, render, size=4) == 4
+        assert await survey_sending.write_batch(uow, campaign.id, render, size=4) == 4
+        assert await survey_sending.write_batch(uow, campaign.id, render, size=4) == 2
+        assert await survey_sending.write_batch(uow, campaign.id, render, size=4) == 0
         assert await surveys.households_without_chat(uow, campaign.id) == [
             ("1栋", "301"),
             ("2栋", "202"),
@@ -69,9 +70,9 @@ async def test_rates_by_hand(uows: UnitOfWorkFactory) -> None:
     async with uows() as uow:
         for name, values in answers.items():
             for index, value in enumerate(values):
-                await surveys.answer(uow, campaign.id, u[name], members[name], index, value)
-        await surveys.answer(uow, campaign.id, u["2栋102"], members["2栋102"], 0, 0)
-        office = await surveys.answer_by_office(
+                await survey_answers.answer(uow, campaign.id, u[name], members[name], index, value)
+        await survey_answers.answer(uow, campaign.id, u["2栋102"], members["2栋102"], 0, 0)
+        office = await survey_answers.answer_by_office(
             uow, campaign.id, u["1栋301"], {"overall": "3", "repair": "1", "comment": "门禁坏了"}
         )
         assert office.by_office and office.next_question is None and office.satisfied is False
@@ -97,19 +98,19 @@ async def test_rates_by_hand(uows: UnitOfWorkFactory) -> None:
         assert status.no_chat == [("2栋", "202"), ("2栋", "301")]
 
         # The household's one answer set: the other member of 1栋101 is told it was answered.
-        with pytest.raises(surveys.HouseholdAnswered):
-            await surveys.answer(uow, campaign.id, u["1栋101"], second_of_101, 0, 1)
-        with pytest.raises(surveys.AlreadyAnswered):
-            await surveys.answer(uow, campaign.id, u["1栋101"], members["1栋101"], 0, 1)
+        with pytest.raises(survey_answers.HouseholdAnswered):
+            await survey_answers.answer(uow, campaign.id, u["1栋101"], second_of_101, 0, 1)
+        with pytest.raises(survey_answers.AlreadyAnswered):
+            await survey_answers.answer(uow, campaign.id, u["1栋101"], members["1栋101"], 0, 1)
         # A press for a question already answered (a double tap, an old message).
-        with pytest.raises(surveys.AnswerRecorded):
-            await surveys.answer(uow, campaign.id, u["2栋102"], members["2栋102"], 0, 1)
+        with pytest.raises(survey_answers.AnswerRecorded):
+            await survey_answers.answer(uow, campaign.id, u["2栋102"], members["2栋102"], 0, 1)
         # Someone of another household cannot answer for this one.
-        with pytest.raises(surveys.PermissionDenied):
-            await surveys.answer(uow, campaign.id, u["1栋202"], members["2栋102"], 0, 1)
+        with pytest.raises(PermissionDenied):
+            await survey_answers.answer(uow, campaign.id, u["1栋202"], members["2栋102"], 0, 1)
         # The office does not answer twice for a household that finished.
-        with pytest.raises(surveys.AlreadyAnswered):
-            await surveys.answer_by_office(
+        with pytest.raises(survey_answers.AlreadyAnswered):
+            await survey_answers.answer_by_office(
                 uow, campaign.id, u["1栋101"], {"overall": "1", "repair": "5"}
             )
 
@@ -131,8 +132,8 @@ async def test_rates_by_hand(uows: UnitOfWorkFactory) -> None:
         await uow.commit()
 
     async with uows() as uow:
-        with pytest.raises(surveys.SurveyClosed):
-            await surveys.answer(uow, campaign.id, u["1栋202"], members["1栋202"], 0, 0)
+        with pytest.raises(survey_answers.SurveyClosed):
+            await survey_answers.answer(uow, campaign.id, u["1栋202"], members["1栋202"], 0, 0)
 
 
 async def test_a_satisfied_estate_is_not_alerted_and_the_threshold_is_the_estates(
@@ -150,7 +151,9 @@ async def test_a_satisfied_estate_is_not_alerted_and_the_threshold_is_the_estate
         )
         assert await surveys.start(uow, campaign.id) == 5
         for index, value in enumerate((0, 5, None)):
-            await surveys.answer(uow, campaign.id, estate.units["1栋202"], person, index, value)
+            await survey_answers.answer(
+                uow, campaign.id, estate.units["1栋202"], person, index, value
+            )
         rates = await surveys.close(uow, campaign.id)
         assert (rates.returned, rates.satisfied) == (1, 1)
         assert uow.take_news() == []
@@ -175,7 +178,7 @@ async def test_the_sample_is_a_seeded_share(uows: UnitOfWorkFactory) -> None:
         assert drawn == surveys.draw_sample(sorted(estate.units.values()), 0.3, 2026)
         # 5 % of ten households is still one household.
         assert len(surveys.draw_sample(sorted(estate.units.values()), 0.05, 1)) == 1
-        with pytest.raises(surveys.InvalidInput):
+        with pytest.raises(InvalidInput):
             await surveys.create(
                 uow,
                 estate.estate_id,
@@ -183,7 +186,7 @@ async def test_the_sample_is_a_seeded_share(uows: UnitOfWorkFactory) -> None:
                 uow.clock.now() + timedelta(days=1),
                 AudienceSpec(Scope.SAMPLE, share=1.5),
             )
-        with pytest.raises(surveys.ForbiddenTransition):
+        with pytest.raises(ForbiddenTransition):
             await surveys.start(uow, first.id)
 
 
@@ -204,27 +207,27 @@ async def test_the_reminder_goes_to_households_not_finished(uows: UnitOfWorkFact
             remind_at=now + timedelta(days=3),
         )
         await surveys.start(uow, campaign.id)
-        await surveys.write_batch(uow, campaign.id, render)
+        await survey_sending.write_batch(uow, campaign.id, render)
         for index, value in enumerate((0, 5, None)):
-            await surveys.answer(uow, campaign.id, u["1栋102"], done, index, value)
-        await surveys.answer(uow, campaign.id, u["1栋201"], started, 0, 2)
+            await survey_answers.answer(uow, campaign.id, u["1栋102"], done, index, value)
+        await survey_answers.answer(uow, campaign.id, u["1栋201"], started, 0, 2)
         await uow.commit()
     async with uows() as uow:
-        assert await surveys.due(uow) == ([], [])
+        assert await survey_sending.due(uow) == ([], [])
     uows.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]
     async with uows() as uow:
-        assert await surveys.due(uow) == ([], [campaign.id])
+        assert await survey_sending.due(uow) == ([], [campaign.id])
     written: list[dict] = []
 
-    def remember(prompt: surveys.Prompt, locale: str) -> dict:
+    def remember(prompt: survey_sending.Prompt, locale: str) -> dict:
         written.append({"unit": prompt.unit_id, "index": prompt.index, "again": prompt.reminder})
         return render(prompt, locale)
 
-    assert await surveys.advance(uows, remember) == 2
+    assert await survey_sending.advance(uows, remember) == 2
     # 1栋201's answerer gets its second question again; both members of 1栋202 the first.
     assert written == [
         {"unit": u["1栋201"], "index": 1, "again": True},
         {"unit": u["1栋202"], "index": 0, "again": True},
         {"unit": u["1栋202"], "index": 0, "again": True},
     ]
-    assert await surveys.advance(uows, remember) == 0  # once
+    assert await survey_sending.advance(uows, remember) == 0  # once

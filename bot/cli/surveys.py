@@ -32,7 +32,14 @@ from bot.views import survey_views
 from bot.views.tell import tell
 from core.errors import DomainError
 from core.i18n import LOCALES, Translator
-from core.services import directory, questionnaires, survey_rates, surveys
+from core.services import (
+    directory,
+    questionnaires,
+    survey_answers,
+    survey_rates,
+    survey_sending,
+    surveys,
+)
 from core.services.questionnaires import QuestionKind, QuestionnaireError
 from core.services.surveys import AudienceSpec, CampaignView, Scope
 from core.uow import UnitOfWorkFactory
@@ -179,7 +186,7 @@ def start_command(
         async with uows() as uow:
             households = await surveys.start(uow, campaign_id)
             await uow.commit()
-        await surveys.advance(uows, survey_views.render, settings.default_locale)
+        await survey_sending.advance(uows, survey_views.render, settings.default_locale)
         async with uows() as uow:
             no_chat = len(await surveys.households_without_chat(uow, campaign_id))
         return households, no_chat
@@ -334,10 +341,12 @@ def answer_command(
     if not building or not number:
         raise fail(f"--unit: {unit!r}: write BUILDING/UNIT, e.g. 1栋/301")
 
-    async def work(uows: UnitOfWorkFactory, _settings: Settings) -> surveys.HouseholdView:
+    async def work(uows: UnitOfWorkFactory, _settings: Settings) -> survey_answers.HouseholdView:
         async with uows() as uow:
-            unit_id = await surveys.unit_of(uow, campaign_id, building.strip(), number.strip())
-            household = await surveys.answer_by_office(uow, campaign_id, unit_id, given)
+            unit_id = await survey_answers.unit_of(
+                uow, campaign_id, building.strip(), number.strip()
+            )
+            household = await survey_answers.answer_by_office(uow, campaign_id, unit_id, given)
             await uow.commit()
             return household
 

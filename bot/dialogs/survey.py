@@ -11,9 +11,10 @@ from bot.conversation.routing import Router
 from bot.views.buttons import SurveyReply
 from bot.views.survey_views import THANKS, WRITE_IT, question_reply
 from core.errors import DomainError
-from core.services import surveys
+from core.services import survey_answers, surveys
 from core.services.questionnaires import QuestionKind
-from core.services.surveys import HouseholdView, Prompt
+from core.services.survey_answers import HouseholdView
+from core.services.survey_sending import Prompt
 
 router = Router("survey")
 
@@ -24,7 +25,7 @@ DIALOG = "survey"
 async def on_reply(ctx: Context, payload: SurveyReply) -> None:
     campaign = await surveys.get(ctx.uow, payload.campaign_id)
     if not 0 <= payload.question < len(campaign.questions):
-        raise surveys.AnswerRecorded()
+        raise survey_answers.AnswerRecorded()
     question = campaign.questions[payload.question]
     if question.kind is QuestionKind.TEXT and payload.value == 1:
         await _ask_text(ctx, payload)
@@ -34,7 +35,7 @@ async def on_reply(ctx: Context, payload: SurveyReply) -> None:
         value = None  # skipped
     if ctx.in_dialog(DIALOG):
         ctx.end_dialog()
-    household = await surveys.answer(
+    household = await survey_answers.answer(
         ctx.uow, payload.campaign_id, payload.unit_id, ctx.person_id, payload.question, value
     )
     await _next(ctx, household)
@@ -42,11 +43,11 @@ async def on_reply(ctx: Context, payload: SurveyReply) -> None:
 
 async def _ask_text(ctx: Context, payload: SurveyReply) -> None:
     """The answer is the member's next text: a dialog holds which question it answers."""
-    campaign, household = await surveys.require_answerer(
+    campaign, household = await survey_answers.require_answerer(
         ctx.uow, payload.campaign_id, payload.unit_id, ctx.person_id
     )
     if household.next_question != payload.question:
-        raise surveys.AnswerRecorded()
+        raise survey_answers.AnswerRecorded()
     ctx.start_dialog(
         DIALOG,
         "text",
@@ -75,7 +76,7 @@ async def on_text(ctx: Context) -> None:
     data = ctx.state.data
     ctx.end_dialog()
     try:
-        household = await surveys.answer(
+        household = await survey_answers.answer(
             ctx.uow,
             int(data["campaign"]),
             int(data["unit"]),

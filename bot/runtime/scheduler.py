@@ -24,7 +24,7 @@ from bot.views import survey_views
 from bot.views.tell import tell
 from core import routines
 from core.leadership import Leadership
-from core.services import greetings, housekeeping, notices, surveys
+from core.services import greetings, housekeeping, notices, survey_sending, surveys
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class Scheduler:
         if closed:
             log.info("surveys closed: %s", closed)
             self.wake_sender()
-        written = await surveys.advance(
+        written = await survey_sending.advance(
             self.uow_factory,
             survey_views.render,
             self.config.default_locale,

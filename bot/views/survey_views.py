@@ -17,7 +17,8 @@ from core.news import SurveyAlert
 from core.services import people, survey_rates, surveys
 from core.services.questionnaires import QuestionKind
 from core.services.survey_rates import Analysis, BuildingRates, QuestionRates, Rates
-from core.services.surveys import CampaignStatus, CampaignView, Prompt
+from core.services.survey_sending import Prompt
+from core.services.surveys import CampaignStatus, CampaignView
 
 HEAD = N_("[Satisfaction survey] {title}")
 REMINDER_HEAD = N_(
@@ -109,7 +110,7 @@ def question_reply(t: Translator, prompt: Prompt, writing: bool = False) -> Repl
 
 
 def render(prompt: Prompt, locale: str) -> dict[str, Any]:
-    """What core's batches write for one reader (core.services.surveys.Render)."""
+    """What core's batches write for one reader (core.services.survey_sending.Render)."""
     return question_reply(Translator(locale, prompt.campaign.timezone), prompt).to_payload()
 
 

@@ -19,6 +19,8 @@ the questionnaire can be finished days later; at the reminder time the household
 not finished get their next question again. At the end of the window the campaign closes, and
 when its satisfaction rate is under the threshold the estate's managers get the corrective-action
 alert (core.services.survey_rates).
+
+Sending is core.services.survey_sending's, answering core.services.survey_answers'.
 """
 
 from __future__ import annotations
@@ -32,19 +34,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.enums import BindingStatus, OutboxStatus, Role
-from core.errors import DomainError, ForbiddenTransition, InvalidInput, NotFound, PermissionDenied
-from core.i18n import N_, resolve_locale
+from core.errors import ForbiddenTransition, InvalidInput, NotFound
+from core.i18n import N_
 from core.models import (
     Building,
     ChatIdentity,
     Estate,
     OutboxMessage,
-    SurveyAnswer,
     SurveyCampaign,
     SurveyDelivery,
     SurveyHousehold,
@@ -52,12 +53,11 @@ from core.models import (
     UnitBinding,
 )
 from core.news import SurveyAlert
-from core.services import outbox, people, survey_rates
-from core.services.questionnaires import SATISFIED_SCORE, QuestionKind, Questionnaire
+from core.services import people, survey_rates
+from core.services.questionnaires import QuestionKind, Questionnaire
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 BATCH = 500
-MAX_TEXT_ANSWER = 1000
 # Who sees a campaign's status in chat (the command line is the operator's).
 SURVEY_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
@@ -72,24 +72,6 @@ class Scope(StrEnum):
     ESTATE = "estate"
     BUILDINGS = "buildings"
     SAMPLE = "sample"  # a seeded random share of the estate's (or the buildings') households
-
-
-class HouseholdAnswered(DomainError):
-    message_id = N_(
-        "Another member of your household has already answered this survey. Thank you all the same!"
-    )
-
-
-class AlreadyAnswered(DomainError):
-    message_id = N_("You have already answered this survey. Thank you!")
-
-
-class SurveyClosed(DomainError):
-    message_id = N_("This survey has closed. Thank you for your interest.")
-
-
-class AnswerRecorded(DomainError):
-    message_id = N_("That answer is already recorded.")
 
 
 @dataclass(frozen=True)
@@ -155,31 +137,7 @@ class CampaignView:
         return next(q for q in self.questions if q.key == key)
 
 
-@dataclass(frozen=True)
-class Prompt:
-    """One question for one household, as a render needs it (`reminder`: asked again)."""
-
-    campaign: CampaignView
-    unit_id: int
-    index: int
-    reminder: bool = False
-
-
-# Renders a question for a reader of a locale: the outbox payload (text, buttons).
-Render = Callable[[Prompt, str], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class HouseholdView:
-    campaign_id: int
-    unit_id: int
-    next_question: int | None  # None: finished
-    satisfied: bool | None
-    answerer_id: int | None
-    by_office: bool
-
-
-def _view(row: SurveyCampaign, timezone: str) -> CampaignView:
+def view_of(row: SurveyCampaign, timezone: str) -> CampaignView:
     return CampaignView(
         id=row.id,
         estate_id=row.estate_id,
@@ -205,19 +163,7 @@ def _view(row: SurveyCampaign, timezone: str) -> CampaignView:
     )
 
 
-def _household_view(row: SurveyHousehold, total: int) -> HouseholdView:
-    finished = row.completed_at is not None
-    return HouseholdView(
-        row.campaign_id,
-        row.unit_id,
-        None if finished or row.next_question >= total else row.next_question,
-        row.satisfied,
-        row.answerer_id,
-        row.by_office,
-    )
-
-
-async def _estate(uow: UnitOfWork, estate_id: int) -> Estate:
+async def estate_of(uow: UnitOfWork, estate_id: int) -> Estate:
     estate = await uow.session.get(Estate, estate_id)
     if estate is None:
         raise NotFound()
@@ -228,18 +174,18 @@ async def get(uow: UnitOfWork, campaign_id: int) -> CampaignView:
     row = await uow.session.get(SurveyCampaign, campaign_id)
     if row is None:
         raise NotFound()
-    return _view(row, (await _estate(uow, row.estate_id)).timezone)
+    return view_of(row, (await estate_of(uow, row.estate_id)).timezone)
 
 
 async def list_for_estate(uow: UnitOfWork, estate_id: int, limit: int = 20) -> list[CampaignView]:
-    estate = await _estate(uow, estate_id)
+    estate = await estate_of(uow, estate_id)
     rows = await uow.session.scalars(
         select(SurveyCampaign)
         .where(SurveyCampaign.estate_id == estate_id)
         .order_by(SurveyCampaign.id.desc())
         .limit(limit)
     )
-    return [_view(row, estate.timezone) for row in rows]
+    return [view_of(row, estate.timezone) for row in rows]
 
 
 # --- creating and starting -------------------------------------------------------------------
@@ -257,7 +203,7 @@ async def create(
 ) -> CampaignView:
     """A draft campaign; the window and the reminder are checked, the audience's buildings are
     the estate's own, a sample's share is in (0, 1] (its seed drawn now when none is given)."""
-    estate = await _estate(uow, estate_id)
+    estate = await estate_of(uow, estate_id)
     start = opens_at or uow.clock.now()
     if closes_at <= start:
         raise InvalidInput(N_("The survey must close after it opens."))
@@ -282,7 +228,7 @@ async def create(
     )
     uow.add(row)
     await uow.flush()
-    return _view(row, estate.timezone)
+    return view_of(row, estate.timezone)
 
 
 async def _checked_audience(uow: UnitOfWork, estate_id: int, spec: AudienceSpec) -> AudienceSpec:
@@ -397,132 +343,6 @@ async def start(uow: UnitOfWork, campaign_id: int) -> int:
     return len(units)
 
 
-# --- sending ---------------------------------------------------------------------------------
-
-
-async def _chats_of_units(
-    uow: UnitOfWork, unit_ids: list[int], person_id: int | None = None
-) -> dict[int, list[tuple[int, int, str | None, str | None]]]:
-    """unit → [(identity, chat, chosen locale, language code)] of its bound members' chats."""
-    query = (
-        select(
-            UnitBinding.unit_id,
-            ChatIdentity.id,
-            ChatIdentity.chat_id,
-            ChatIdentity.locale,
-            ChatIdentity.language_code,
-        )
-        .join(ChatIdentity, ChatIdentity.person_id == UnitBinding.person_id)
-        .where(
-            UnitBinding.unit_id.in_(unit_ids),
-            UnitBinding.status == BindingStatus.VERIFIED,
-            ChatIdentity.blocked.is_(False),
-        )
-        .order_by(UnitBinding.unit_id, ChatIdentity.id)
-    )
-    if person_id is not None:
-        query = query.where(UnitBinding.person_id == person_id)
-    chats: dict[int, list[tuple[int, int, str | None, str | None]]] = {}
-    for unit_id, identity_id, chat_id, locale, code in await uow.session.execute(query):
-        chats.setdefault(unit_id, []).append((identity_id, chat_id, locale, code))
-    return chats
-
-
-async def write_batch(
-    uow: UnitOfWork,
-    campaign_id: int,
-    render: Render,
-    default_locale: str = "zh_Hans",
-    size: int = BATCH,
-) -> int:
-    """Writes the next `size` households' first question to their bound members' chats (the
-    caller commits); returns the households handled, 0 when all are written."""
-    row = await uow.session.get(SurveyCampaign, campaign_id, with_for_update=True)
-    if row is None or row.status != CampaignStatus.RUNNING:
-        return 0
-    households = list(
-        await uow.session.scalars(
-            select(SurveyHousehold)
-            .where(SurveyHousehold.campaign_id == row.id, SurveyHousehold.unit_id > row.cursor)
-            .order_by(SurveyHousehold.unit_id)
-            .limit(size)
-        )
-    )
-    if not households:
-        return 0
-    view = _view(row, (await _estate(uow, row.estate_id)).timezone)
-    chats = await _chats_of_units(uow, [h.unit_id for h in households])
-    links = []
-    for household in households:
-        household.has_chat = bool(chats.get(household.unit_id))
-        if household.completed_at is not None:  # the office entered it before we got here
-            continue
-        for identity_id, chat_id, chosen, code in chats.get(household.unit_id, []):
-            locale = chosen or resolve_locale(code, default_locale)
-            payload = render(Prompt(view, household.unit_id, household.next_question), locale)
-            outbox_id = await outbox.enqueue(uow, chat_id, payload, identity_id=identity_id)
-            links.append(
-                {
-                    "campaign_id": row.id,
-                    "unit_id": household.unit_id,
-                    "identity_id": identity_id,
-                    "outbox_id": outbox_id,
-                }
-            )
-    if links:
-        insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
-        await uow.session.execute(insert(SurveyDelivery), links)
-    row.cursor = households[-1].unit_id
-    return len(households)
-
-
-async def write_reminders(
-    uow: UnitOfWork,
-    campaign_id: int,
-    render: Render,
-    default_locale: str = "zh_Hans",
-    size: int = BATCH,
-) -> int:
-    """The reminder, a batch at a time: each household that was sent the questionnaire and has
-    not finished it gets its next question again (the member answering it, else every bound
-    member). Returns the households handled; 0 marks the reminder done."""
-    row = await uow.session.get(SurveyCampaign, campaign_id, with_for_update=True)
-    if row is None or row.status != CampaignStatus.RUNNING or row.reminded_at is not None:
-        return 0
-    households = list(
-        await uow.session.scalars(
-            select(SurveyHousehold)
-            .where(
-                SurveyHousehold.campaign_id == row.id,
-                SurveyHousehold.unit_id > row.remind_cursor,
-                SurveyHousehold.completed_at.is_(None),
-                exists(
-                    select(1).where(
-                        SurveyDelivery.campaign_id == row.id,
-                        SurveyDelivery.unit_id == SurveyHousehold.unit_id,
-                    )
-                ),
-            )
-            .order_by(SurveyHousehold.unit_id)
-            .limit(size)
-        )
-    )
-    now = uow.clock.now()
-    if not households:
-        row.reminded_at = now
-        return 0
-    view = _view(row, (await _estate(uow, row.estate_id)).timezone)
-    for household in households:
-        chats = await _chats_of_units(uow, [household.unit_id], household.answerer_id)
-        for identity_id, chat_id, chosen, code in chats.get(household.unit_id, []):
-            locale = chosen or resolve_locale(code, default_locale)
-            prompt = Prompt(view, household.unit_id, household.next_question, reminder=True)
-            await outbox.enqueue(uow, chat_id, render(prompt, locale), identity_id=identity_id)
-        household.reminded_at = now
-    row.remind_cursor = households[-1].unit_id
-    return len(households)
-
-
 async def settle_reached(uow: UnitOfWork, campaign_id: int | None = None) -> int:
     """Marks reached the households one of whose questionnaires the sender handed to Telegram
     (its outbox row is sent), at that time. Run each minute and before the rates are read, so
@@ -553,59 +373,6 @@ async def settle_reached(uow: UnitOfWork, campaign_id: int | None = None) -> int
     return result.rowcount or 0
 
 
-async def due(uow: UnitOfWork) -> tuple[list[int], list[int]]:
-    """(campaigns with questionnaires to write, campaigns whose reminder is due)."""
-    now = uow.clock.now()
-    running = (
-        select(SurveyCampaign.id)
-        .where(SurveyCampaign.status == CampaignStatus.RUNNING, SurveyCampaign.opens_at <= now)
-        .order_by(SurveyCampaign.id)
-    )
-    sending = await uow.session.scalars(
-        running.where(
-            exists(
-                select(1).where(
-                    SurveyHousehold.campaign_id == SurveyCampaign.id,
-                    SurveyHousehold.unit_id > SurveyCampaign.cursor,
-                )
-            )
-        )
-    )
-    reminding = await uow.session.scalars(
-        running.where(SurveyCampaign.reminded_at.is_(None), SurveyCampaign.remind_at <= now)
-    )
-    return list(sending), list(reminding)
-
-
-async def advance(
-    uow_factory: UnitOfWorkFactory,
-    render: Render,
-    default_locale: str = "zh_Hans",
-    size: int = BATCH,
-    after_batch: Callable[[], Awaitable[None] | None] | None = None,
-) -> int:
-    """Writes out every running campaign's questionnaires, then any reminder due, one committed
-    batch at a time; returns the households written. Safe to run again at any point."""
-    async with uow_factory() as uow:
-        sending, reminding = await due(uow)
-    written = 0
-    for campaign_id, writer in [(c, write_batch) for c in sending] + [
-        (c, write_reminders) for c in reminding
-    ]:
-        while True:
-            async with uow_factory() as uow:
-                count = await writer(uow, campaign_id, render, default_locale, size)
-                await uow.commit()
-            if count == 0:
-                break
-            written += count
-            if after_batch is not None:
-                woken = after_batch()
-                if woken is not None:
-                    await woken
-    return written
-
-
 # --- closing ---------------------------------------------------------------------------------
 
 
@@ -616,7 +383,7 @@ async def close(uow: UnitOfWork, campaign_id: int) -> survey_rates.Rates:
     await settle_reached(uow, campaign_id)
     row.status, row.closed_at = CampaignStatus.CLOSED, uow.clock.now()
     rates = await survey_rates.campaign_rates(uow, campaign_id)
-    estate = await _estate(uow, row.estate_id)
+    estate = await estate_of(uow, row.estate_id)
     threshold = survey_rates.threshold_of(estate.settings)
     if rates.below(threshold) and row.alerted_at is None:
         row.alerted_at = uow.clock.now()
@@ -645,196 +412,6 @@ async def close_due(
             await before_commit(uow)
             await uow.commit()
     return ids
-
-
-# --- answering -------------------------------------------------------------------------------
-
-
-async def household(uow: UnitOfWork, campaign_id: int, unit_id: int) -> HouseholdView:
-    campaign = await get(uow, campaign_id)
-    row = await uow.session.get(SurveyHousehold, (campaign_id, unit_id))
-    if row is None:
-        raise PermissionDenied()
-    return _household_view(row, len(campaign.questions))
-
-
-async def _is_member(uow: UnitOfWork, person_id: int, unit_id: int) -> bool:
-    found = await uow.session.scalar(
-        select(UnitBinding.id).where(
-            UnitBinding.person_id == person_id,
-            UnitBinding.unit_id == unit_id,
-            UnitBinding.status == BindingStatus.VERIFIED,
-        )
-    )
-    return found is not None
-
-
-async def require_answerer(
-    uow: UnitOfWork, campaign_id: int, unit_id: int, person_id: int | None
-) -> tuple[CampaignView, HouseholdView]:
-    """The campaign and the household, if this person may answer for it now: a verified member
-    of the unit, the campaign running and open, nobody else of the household answering."""
-    campaign = await get(uow, campaign_id)
-    row = await uow.session.get(SurveyHousehold, (campaign_id, unit_id), populate_existing=True)
-    if row is None or person_id is None or not await _is_member(uow, person_id, unit_id):
-        raise PermissionDenied()
-    if campaign.status is not CampaignStatus.RUNNING or campaign.closes_at <= uow.clock.now():
-        raise SurveyClosed()
-    if row.by_office or (row.answerer_id is not None and row.answerer_id != person_id):
-        raise HouseholdAnswered()
-    if row.completed_at is not None:
-        raise AlreadyAnswered()
-    return campaign, _household_view(row, len(campaign.questions))
-
-
-def _judge(question: SurveyQuestion, value: int | str | None) -> dict[str, Any]:
-    """The answer's columns, checked against the question (InvalidInput when it does not fit)."""
-    if question.kind is QuestionKind.CHOICE:
-        if not isinstance(value, int) or not 0 <= value < len(question.options):
-            raise InvalidInput()
-        return {"choice": value, "satisfied": bool(question.options[value].get("satisfied"))}
-    if question.kind is QuestionKind.RATING:
-        if not isinstance(value, int) or not 1 <= value <= 5:
-            raise InvalidInput()
-        return {"score": value, "satisfied": value >= SATISFIED_SCORE}
-    text = str(value).strip()[:MAX_TEXT_ANSWER] if value else ""
-    return {"text": text or None, "satisfied": None}
-
-
-async def answer(
-    uow: UnitOfWork,
-    campaign_id: int,
-    unit_id: int,
-    person_id: int | None,
-    index: int,
-    value: int | str | None,
-) -> HouseholdView:
-    """Keeps one answer of a household member (checked on every press) and moves the household
-    to its next question; the first member to answer claims the household. `value`: an option's
-    index, a 1–5 score, or a text (None: skipped)."""
-    campaign, before = await require_answerer(uow, campaign_id, unit_id, person_id)
-    if before.next_question != index:
-        raise AnswerRecorded()
-    if not 0 <= index < len(campaign.questions):
-        raise InvalidInput()
-    question = campaign.questions[index]
-    columns = _judge(question, value)
-    # One statement claims the household and moves it on: of two members pressing at once, or
-    # a double tap, only one press gets past it.
-    claimed = await uow.session.execute(
-        update(SurveyHousehold)
-        .where(
-            SurveyHousehold.campaign_id == campaign_id,
-            SurveyHousehold.unit_id == unit_id,
-            SurveyHousehold.next_question == index,
-            SurveyHousehold.completed_at.is_(None),
-            SurveyHousehold.by_office.is_(False),
-            (SurveyHousehold.answerer_id.is_(None)) | (SurveyHousehold.answerer_id == person_id),
-        )
-        .values(answerer_id=person_id, next_question=index + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if not claimed.rowcount:
-        await require_answerer(uow, campaign_id, unit_id, person_id)  # says why
-        raise AnswerRecorded()
-    uow.add(
-        SurveyAnswer(
-            campaign_id=campaign_id,
-            unit_id=unit_id,
-            question=question.key,
-            answered_at=uow.clock.now(),
-            **columns,
-        )
-    )
-    await uow.flush()
-    row = await uow.session.get_one(SurveyHousehold, (campaign_id, unit_id), populate_existing=True)
-    if row.next_question >= len(campaign.questions):
-        await _finish(uow, campaign, row)
-    return _household_view(row, len(campaign.questions))
-
-
-async def _finish(uow: UnitOfWork, campaign: CampaignView, row: SurveyHousehold) -> None:
-    key = next(q.key for q in campaign.questions if q.satisfied)
-    row.satisfied = await uow.session.scalar(
-        select(SurveyAnswer.satisfied).where(
-            SurveyAnswer.campaign_id == campaign.id,
-            SurveyAnswer.unit_id == row.unit_id,
-            SurveyAnswer.question == key,
-        )
-    )
-    row.completed_at = uow.clock.now()
-    await uow.flush()
-
-
-async def answer_by_office(
-    uow: UnitOfWork, campaign_id: int, unit_id: int, given: dict[str, str]
-) -> HouseholdView:
-    """The office enters a household's answers from paper or the phone (`by_office`): every
-    question but the text ones must be answered; a choice by its number (1 = the first option)
-    or its wording in either script, a rating 1–5. The household counts as reached. A household
-    whose member already finished in chat is not answered twice."""
-    campaign = await get(uow, campaign_id)
-    if campaign.status is not CampaignStatus.RUNNING:
-        raise ForbiddenTransition(NOT_RUNNING)
-    row = await uow.session.get(SurveyHousehold, (campaign_id, unit_id), with_for_update=True)
-    if row is None:
-        raise NotFound()
-    if row.completed_at is not None:
-        raise AlreadyAnswered()
-    unknown = set(given) - {q.key for q in campaign.questions}
-    if unknown:
-        raise InvalidInput(N_("No question {key} in this survey."), key=sorted(unknown)[0])
-    columns = {}
-    for question in campaign.questions:
-        raw = (given.get(question.key) or "").strip()
-        if not raw and question.kind is not QuestionKind.TEXT:
-            raise InvalidInput(N_("Question {key} needs an answer."), key=question.key)
-        columns[question.key] = _judge(question, _office_value(question, raw))
-    # A member's unfinished answers in chat give way to the answers on paper.
-    await uow.session.execute(
-        delete(SurveyAnswer).where(
-            SurveyAnswer.campaign_id == campaign_id, SurveyAnswer.unit_id == unit_id
-        )
-    )
-    now = uow.clock.now()
-    for key, values in columns.items():
-        uow.add(
-            SurveyAnswer(
-                campaign_id=campaign_id, unit_id=unit_id, question=key, answered_at=now, **values
-            )
-        )
-    row.by_office, row.answerer_id = True, None
-    row.next_question = len(campaign.questions)
-    row.reached_at = row.reached_at or now
-    await uow.flush()
-    await _finish(uow, campaign, row)
-    return _household_view(row, len(campaign.questions))
-
-
-def _office_value(question: SurveyQuestion, raw: str) -> int | str | None:
-    if question.kind is QuestionKind.TEXT:
-        return raw or None
-    if question.kind is QuestionKind.RATING:
-        if not raw.isdigit():
-            raise InvalidInput(N_("Question {key}: give a score from 1 to 5."), key=question.key)
-        return int(raw)
-    if raw.isdigit():
-        number = int(raw)
-        if not 1 <= number <= len(question.options):
-            raise InvalidInput(
-                N_("Question {key}: give an option's number from 1 to {count}."),
-                key=question.key,
-                count=len(question.options),
-            )
-        return number - 1
-    for index, option in enumerate(question.options):
-        if raw in option["text"].values():
-            return index
-    raise InvalidInput(
-        N_("Question {key}: give an option's number from 1 to {count}."),
-        key=question.key,
-        count=len(question.options),
-    )
 
 
 # --- who may read, and the status --------------------------------------------------------------
@@ -877,25 +454,8 @@ async def households_without_chat(uow: UnitOfWork, campaign_id: int) -> list[tup
     return [(building, unit) for building, unit in rows]
 
 
-async def unit_of(uow: UnitOfWork, campaign_id: int, building: str, number: str) -> int:
-    """The household of a campaign by building and unit number (for the office's answers)."""
-    found = await uow.session.scalar(
-        select(SurveyHousehold.unit_id)
-        .join(Unit, Unit.id == SurveyHousehold.unit_id)
-        .join(Building, Building.id == SurveyHousehold.building_id)
-        .where(
-            SurveyHousehold.campaign_id == campaign_id,
-            Building.name == building,
-            Unit.number == number,
-        )
-    )
-    if found is None:
-        raise NotFound()
-    return int(found)
-
-
 async def estate_settings(uow: UnitOfWork, estate_id: int) -> dict[str, Any]:
-    return (await _estate(uow, estate_id)).settings or {}
+    return (await estate_of(uow, estate_id)).settings or {}
 
 
 @dataclass(frozen=True)

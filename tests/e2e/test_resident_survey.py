@@ -12,7 +12,7 @@ import pytest
 from resident_steps import drain, tap
 from survey_steps import questionnaire, reached, ten_households
 
-from core.services import surveys
+from core.services import survey_answers, surveys
 from core.services.surveys import AudienceSpec, Scope
 from sandbox.world import World
 
@@ -109,7 +109,7 @@ async def test_a_sampled_survey_with_rates_by_hand_and_the_alert(world: World, l
     assert "第1" in (await silent.next_message()).body
     assert await drain(outside, quiet=0.3) == []
     async with world.uow as uow:
-        await surveys.answer_by_office(
+        await survey_answers.answer_by_office(
             uow,
             campaign.id,
             estate.units["1栋301"],
