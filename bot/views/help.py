@@ -39,6 +39,14 @@ SUPERVISOR = N_(
     "completion time."
 )
 
+SURVEYS = N_(
+    "For managers:\n"
+    "• /survey shows each satisfaction survey's rates so far (distribution, return, "
+    "satisfaction), by building and by question, and the households to reach on paper.\n"
+    "• When a survey ends under the satisfaction threshold, you receive a corrective-action alert "
+    "with the weakest questions and buildings."
+)
+
 
 def help_text(t: Translator, roles: frozenset[Role]) -> str:
     parts = []
@@ -50,4 +58,6 @@ def help_text(t: Translator, roles: frozenset[Role]) -> str:
         parts.append(t(DESK))
     if roles & {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
         parts.append(t(SUPERVISOR))
+    if roles & {Role.MANAGER, Role.ADMIN}:
+        parts.append(t(SURVEYS))
     return "\n\n".join(parts) if parts else t(STRANGER)

@@ -19,7 +19,14 @@ from core.errors import DomainError, ForbiddenTransition, InvalidInput, NotFound
 from core.i18n import N_
 from core.models import Building, SurveyAnswer, SurveyHousehold, Unit, UnitBinding
 from core.services.questionnaires import SATISFIED_SCORE, QuestionKind
-from core.services.surveys import NOT_RUNNING, CampaignStatus, CampaignView, SurveyQuestion, get
+from core.services.surveys import (
+    MAX_ID,
+    NOT_RUNNING,
+    CampaignStatus,
+    CampaignView,
+    SurveyQuestion,
+    get,
+)
 from core.uow import UnitOfWork
 
 MAX_TEXT_ANSWER = 1000
@@ -90,6 +97,8 @@ async def require_answerer(
     """The campaign and the household, if this person may answer for it now: a verified member
     of the unit, the campaign running and open, nobody else of the household answering."""
     campaign = await get(uow, campaign_id)
+    if not 0 < unit_id <= MAX_ID:
+        raise PermissionDenied()
     row = await uow.session.get(SurveyHousehold, (campaign_id, unit_id), populate_existing=True)
     if row is None or person_id is None or not await _is_member(uow, person_id, unit_id):
         raise PermissionDenied()

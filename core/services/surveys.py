@@ -58,6 +58,7 @@ from core.services.questionnaires import QuestionKind, Questionnaire
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 BATCH = 500
+MAX_ID = 2**31 - 1  # an INTEGER column's largest value
 # Who sees a campaign's status in chat (the command line is the operator's).
 SURVEY_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
@@ -170,7 +171,15 @@ async def estate_of(uow: UnitOfWork, estate_id: int) -> Estate:
     return estate
 
 
+def _fits(*ids: int) -> bool:
+    """Ids from a button fit the id columns (a forged one may not, and PostgreSQL would refuse
+    the query instead of finding nothing)."""
+    return all(0 < value <= MAX_ID for value in ids)
+
+
 async def get(uow: UnitOfWork, campaign_id: int) -> CampaignView:
+    if not _fits(campaign_id):
+        raise NotFound()
     row = await uow.session.get(SurveyCampaign, campaign_id)
     if row is None:
         raise NotFound()

@@ -134,6 +134,11 @@ async def test_resumed_after_a_restart_and_days_reminded_and_closed(world: World
     assert "没有权限" in (await resident.next_message()).body
     await forge_press(world, resident, question.message_id, "sv:9999:1:0:0")
     assert "没有找到" in (await resident.next_message()).body
+    # Ids too large for the id columns find nothing either (PostgreSQL would refuse the query).
+    await forge_press(world, resident, question.message_id, f"sv:{2**40}:1:0:0")
+    assert "没有找到" in (await resident.next_message()).body
+    await forge_press(world, resident, question.message_id, f"sv:{campaign_id}:{2**40}:0:0")
+    assert "没有权限" in (await resident.next_message()).body
 
     # After the window the survey closes by itself; a late press is told so.
     world.clock.advance(timedelta(days=5))
