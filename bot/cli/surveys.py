@@ -4,8 +4,8 @@ the command line.
 `create` reads a questionnaire file (YAML or CSV, README "Satisfaction surveys") into a draft
 for an estate, its audience (the estate, `--building`s, or a `--sample` share with a `--seed`),
 its window and reminder (the estate's local time). `start` fixes the audience and writes the
-first batch of questionnaires to the outbox for the running bot to send (its scheduler writes
-the rest, the reminder, and closes the survey at the end of its window). `status` and `report`
+questionnaires to the outbox, batch by batch, for the running bot to send (its scheduler writes
+the reminder, and closes the survey at the end of its window). `status` and `report`
 show the rates; `answer` enters a household's answers from paper or the phone; `close` ends it
 and alerts the managers when the satisfaction rate is under the estate's threshold.
 """
