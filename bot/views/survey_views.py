@@ -52,7 +52,9 @@ BUILDING_LINE = N_(
 )
 BY_QUESTION = N_("By question:")
 QUESTION_LINE = N_("{question}: satisfied {satisfied}/{answered} ({rate})")
-MEAN = N_("average score {mean}")
+RATING_LINE = N_("{question}: satisfied {satisfied}/{answered} ({rate}), average score {mean}")
+# TRANSLATORS: what stands between the households of a list (、 in Chinese).
+LIST_SEPARATOR = N_(", ")
 NO_CHAT = N_("Households with no chat with us ({count}), for paper or the phone: {units}")
 NO_SURVEYS = N_("There is no survey running, and none closed yet.")
 REFRESH = N_("Refresh")
@@ -186,19 +188,19 @@ def status_text(
     if judged:
         lines.append(t(BY_QUESTION))
         for item in judged:
-            line = t(
-                QUESTION_LINE,
-                question=_short(campaign.question(item.key).text_in(t.locale)),
-                satisfied=item.satisfied,
-                answered=item.answered,
-                rate=percent(item.satisfaction),
+            mean = None if item.mean_score is None else f"{item.mean_score:.1f}"
+            lines.append(
+                t(
+                    QUESTION_LINE if mean is None else RATING_LINE,
+                    question=_short(campaign.question(item.key).text_in(t.locale)),
+                    satisfied=item.satisfied,
+                    answered=item.answered,
+                    rate=percent(item.satisfaction),
+                    mean=mean,
+                )
             )
-            if item.mean_score is not None:
-                mean = f"{item.mean_score:.1f}"
-                line += "，" + t(MEAN, mean=mean)
-            lines.append(line)
     if no_chat:
-        units = "、".join(t.name(f"{b}{u}") for b, u in no_chat[:MAX_NO_CHAT_LISTED])
+        units = t(LIST_SEPARATOR).join(t.name(f"{b}{u}") for b, u in no_chat[:MAX_NO_CHAT_LISTED])
         if len(no_chat) > MAX_NO_CHAT_LISTED:
             units += "…"
         lines.append(t(NO_CHAT, count=len(no_chat), units=units))
