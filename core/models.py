@@ -583,3 +583,86 @@ class SettingChange(Base):
     new: Mapped[str | None] = mapped_column(String(200))
     changed_by: Mapped[str] = mapped_column(String(100))  # an operator's name or login
     at: Mapped[datetime]
+
+
+class SurveyCampaign(Base):
+    """A satisfaction survey (满意度调查) of an estate's households (core.services.surveys): a
+    questionnaire in both scripts, an audience (the estate, some buildings, or a seeded random
+    share of its households), a window and a reminder. Sent in batches of households, `cursor`
+    the last unit written (the batch and the cursor commit together), the reminder likewise."""
+
+    __tablename__ = "survey_campaigns"
+    __table_args__ = (Index("ix_survey_campaigns_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    title_hans: Mapped[str] = mapped_column(String(200))
+    title_hant: Mapped[str] = mapped_column(String(200))
+    # [{"key", "kind", "satisfied", "text": {"zh_Hans", "zh_Hant"}, "options": [...]}]
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # {"scope": "estate" | "buildings" | "sample", "buildings": [ids], "share": 0.05, "seed": 7}
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))  # draft, running, closed
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the reminder was written out in full
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    remind_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    alerted_at: Mapped[datetime | None]  # the corrective-action alert went to the managers
+
+
+class SurveyHousehold(Base):
+    """One household (unit) in a campaign's audience. Reached once a bound member's
+    questionnaire was handed to Telegram, or when the office entered its answers (paper,
+    phone); the first member to answer answers for the household."""
+
+    __tablename__ = "survey_households"
+    __table_args__ = (
+        Index("ix_survey_households_campaign_building", "campaign_id", "building_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("survey_campaigns.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    has_chat: Mapped[bool] = mapped_column(Boolean, default=False)  # a bound member's chat
+    reached_at: Mapped[datetime | None]
+    answerer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    by_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_question: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[datetime | None]
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)  # the `satisfied` question's answer
+    reminded_at: Mapped[datetime | None]
+
+
+class SurveyDelivery(Base):
+    """The questionnaire written to one bound member's chat (`outbox_id`, whose status says
+    whether it was handed to Telegram)."""
+
+    __tablename__ = "survey_deliveries"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("survey_campaigns.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), primary_key=True)
+    # No foreign key: finished outbox rows are deleted after a retention.
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SurveyAnswer(Base):
+    """A household's answer to one question: an option's index, a 1–5 score or a text (None:
+    skipped); `satisfied` for the option or score judged satisfied (None for a text)."""
+
+    __tablename__ = "survey_answers"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("survey_campaigns.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(16), primary_key=True)
+    choice: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime]

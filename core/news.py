@@ -222,3 +222,11 @@ class NoticeProgress(News):
     failed: int
     blocked: int
     final: bool
+
+
+@dataclass(frozen=True)
+class SurveyAlert(News):
+    """A closed satisfaction survey's rate is under the estate's threshold (seed 004 4.4.1):
+    the managers get the corrective-action alert with the weakest questions and buildings."""
+
+    campaign_id: int

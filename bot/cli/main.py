@@ -176,8 +176,10 @@ def main() -> None:
     from bot.cli.admin import mount
     from bot.cli.estates import estate_app
     from bot.cli.notices import notice_app
+    from bot.cli.surveys import survey_app
 
     mount(app)
     app.add_typer(notice_app, name="notice")
     app.add_typer(estate_app, name="estate")
+    app.add_typer(survey_app, name="survey")
     app()

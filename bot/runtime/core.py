@@ -18,8 +18,9 @@ from bot.dialogs import (
     notice_new,
     reasons,
     report,
+    survey,
 )
-from bot.handlers import common, desk, fallback, feedback, resident, staff
+from bot.handlers import common, desk, fallback, feedback, resident, staff, surveys
 from bot.handlers import reports as report_handlers
 from bot.handlers import settings as settings_handlers
 from bot.runtime.flood import FloodGuard
@@ -43,11 +44,13 @@ def routers() -> list[Router]:
         complete_job.router,
         reasons.router,
         callback.router,
+        survey.router,
         notice_new.router,
         desk.router,
         report_handlers.router,
         settings_handlers.router,
         feedback.router,
+        surveys.router,
         staff.router,
         job_answers.router,
         resident.router,

@@ -23,10 +23,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.conversation.context import BotConfig
 from bot.views import notices as notice_views
+from bot.views import survey_views
 from bot.views.tell import tell
 from core import routines
 from core.leadership import Leadership
-from core.services import greetings, housekeeping, notices
+from core.services import greetings, housekeeping, notices, survey_sending, surveys
 from core.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Scheduler:
                 self.wake_sender()
             await self.start_greetings()
             await self.send_notices()
+            await self.run_surveys()
 
     async def start_greetings(self) -> list[int]:
         """A festival's first day, at the estate's greeting hour: its greeting notice, once a
@@ -99,6 +101,24 @@ class Scheduler:
                 await self.tell(uow)
                 await uow.commit()
                 self.wake_sender()
+        return written
+
+    async def run_surveys(self) -> int:
+        """Satisfaction surveys: the reached marks brought up to date, those whose window ended
+        closed (with the managers' alert when under the threshold), then the questionnaires and
+        reminders due written out, batch by batch, waking the sender after each."""
+        closed = await surveys.close_due(self.uow_factory, self.tell)
+        if closed:
+            log.info("surveys closed: %s", closed)
+            self.wake_sender()
+        written = await survey_sending.advance(
+            self.uow_factory,
+            survey_views.render,
+            self.config.default_locale,
+            after_batch=self.wake_sender,
+        )
+        if written:
+            log.info("surveys: %s household(s) written", written)
         return written
 
     async def run_routines_of(self, estate_id: int) -> None:

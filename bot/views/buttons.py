@@ -199,3 +199,21 @@ class FeedbackListen(Payload, prefix="fl"):
     """Send a spoken comment of the library again, by its file id."""
 
     feedback_id: int
+
+
+@dataclass(frozen=True)
+class SurveyReply(Payload, prefix="sv"):
+    """One answer to a satisfaction survey's question for a household (bot/dialogs/survey.py):
+    an option's index or a 1–5 score; for a text question 1 writes an answer, 0 skips it."""
+
+    campaign_id: int
+    unit_id: int
+    question: int
+    value: int
+
+
+@dataclass(frozen=True)
+class SurveyStatus(Payload, prefix="ss"):
+    """Refresh a survey's status (managers, bot/handlers/surveys.py)."""
+
+    campaign_id: int

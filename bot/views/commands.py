@@ -16,6 +16,7 @@ from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
 from core.services.estate_settings import READER_ROLES as SETTINGS_ROLES
 from core.services.feedback import READER_ROLES as FEEDBACK_ROLES
 from core.services.reports import REPORT_ROLES
+from core.services.surveys import SURVEY_ROLES
 
 START = ("start", N_("Start, or bind with an invitation code"))
 MENU = ("menu", N_("Main menu"))
@@ -26,6 +27,7 @@ APPROVALS = ("approvals", N_("What waits for my approval"))
 REPORT = ("report", N_("This month's report (or: /report 2026-10, /report 2026Q4)"))
 SETTINGS = ("settings", N_("The estate's settings"))
 FEEDBACK = ("feedback", N_("Residents' comments: the feedback library"))
+SURVEY = ("survey", N_("Satisfaction surveys: the rates so far"))
 LANGUAGE = ("language", N_("Choose the language"))
 CANCEL = ("cancel", N_("Leave what you are doing"))
 HELP = ("help", N_("How to use this service"))
@@ -50,6 +52,8 @@ def commands_for(roles: frozenset[Role], translator: Translator) -> list[tuple[s
         chosen.append(SETTINGS)
     if roles & FEEDBACK_ROLES:
         chosen.append(FEEDBACK)
+    if roles & SURVEY_ROLES:
+        chosen.append(SURVEY)
     chosen += [LANGUAGE, CANCEL, HELP]
     return [(name, translator(description)) for name, description in chosen]
 

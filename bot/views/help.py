@@ -49,6 +49,14 @@ SUPERVISOR_MORE = N_(
     "calls the resident back and writes a short report."
 )
 
+SURVEYS = N_(
+    "For managers:\n"
+    "• /survey shows each satisfaction survey's rates so far (distribution, return, "
+    "satisfaction), by building and by question, and the households to reach on paper.\n"
+    "• When a survey ends under the satisfaction threshold, you receive a corrective-action alert "
+    "with the weakest questions and buildings."
+)
+
 
 def help_text(t: Translator, roles: frozenset[Role]) -> str:
     parts = []
@@ -61,4 +69,6 @@ def help_text(t: Translator, roles: frozenset[Role]) -> str:
     if roles & {Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}:
         more = "\n" + t(SUPERVISOR_MORE) if roles & {Role.SUPERVISOR, Role.MANAGER} else ""
         parts.append(t(SUPERVISOR) + "\n" + t(SETTINGS_HELP) + more)
+    if roles & {Role.MANAGER, Role.ADMIN}:
+        parts.append(t(SURVEYS))
     return "\n\n".join(parts) if parts else t(STRANGER)

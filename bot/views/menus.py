@@ -15,6 +15,7 @@ from core.services.desk_queue import APPROVAL_ROLES, QUEUE_ROLES
 from core.services.estate_settings import READER_ROLES as SETTINGS_ROLES
 from core.services.feedback import READER_ROLES as FEEDBACK_ROLES
 from core.services.reports import REPORT_ROLES
+from core.services.surveys import SURVEY_ROLES
 
 
 class MenuItem(StrEnum):
@@ -40,6 +41,7 @@ class MenuItem(StrEnum):
     REPORTS = "reports"
     SETTINGS = "settings"
     FEEDBACK = "feedback"
+    SURVEYS = "surveys"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ def staff_rows(ctx: Context, counts: DeskCounts, apart: bool) -> list[list[Butto
         )
     if ctx.roles & NOTICE_ROLES:
         rows.append([work(MenuItem.NEW_NOTICE, ctx.t("Send a notice"))])
+    if ctx.roles & SURVEY_ROLES:
+        rows.append([work(MenuItem.SURVEYS, ctx.t("Satisfaction surveys"))])
     return rows
 
 

@@ -19,6 +19,7 @@ from bot.views import (
     order_news,
     routine_news,
     special_event_news,
+    survey_views,
 )
 from bot.views.audience import Audience
 from core import news
@@ -48,6 +49,7 @@ RENDERERS: dict[type[news.News], Callable[[Audience, Any], Awaitable[None]]] = {
     news.SpecialEventMarked: special_event_news.marked,
     news.SpecialEventReported: special_event_news.reported,
     news.SpecialEventOverdue: special_event_news.overdue,
+    news.SurveyAlert: survey_views.survey_alert,
 }
 
 

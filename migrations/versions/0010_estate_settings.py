@@ -17,7 +17,7 @@ from alembic import op
 
 # Never import core.models (or other project code) here: a revision is frozen history.
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
