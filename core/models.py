@@ -369,6 +369,21 @@ class OutboxMessage(Base):
     sent_pieces: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class OutboxFile(Base):
+    """A file uploaded with an outbox message (a report's chart, its workbook): the bytes sealed
+    with the data key like payloads, deleted once the message is finished (sent, failed or
+    skipped) by core.services.outbox."""
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order of the uploads in a message
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document
+    filename: Mapped[str] = mapped_column(String(255))
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DeskChat(Base):
     """A Telegram group registered as an estate's desk ("control", "service") or a team's group
     ("team:<id>", where grab jobs are posted)."""

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from bot.conversation.replies import CAPTION_LIMIT, split_text, utf16_len
 from bot.runtime.sender import Delivery
 from core.enums import OutboxKind
-from core.services.outbox import OutboxItem
+from core.services.outbox import OutboxItem, OutgoingFile
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,46 @@ class SendDocument:
     with_markup: bool = False
 
 
-Step = SendText | SendPhoto | SendAlbum | SendDocument
+@dataclass(frozen=True)
+class SendUpload:
+    """A file the bot made, uploaded: sendPhoto for a picture, sendDocument for the rest."""
+
+    file: OutgoingFile
+    caption: str | None = None
+    with_markup: bool = False
 
 
-def plan_send(payload: dict[str, Any]) -> list[Step]:
+Step = SendText | SendPhoto | SendAlbum | SendDocument | SendUpload
+
+
+def plan_send(payload: dict[str, Any], files: tuple[OutgoingFile, ...] = ()) -> list[Step]:
     """The calls for a neutral reply payload (bot.replies.Reply.to_payload), in order.
 
     The keyboard goes on the last text piece, or on a lone photo whose caption holds the text.
+    Uploads go one call each, the text as the first one's caption when it fits (else after
+    them, as text).
     """
     text: str = payload.get("text", "")
+    if files:
+        captioned = bool(text) and utf16_len(text) <= CAPTION_LIMIT
+        steps: list[Step] = [
+            SendUpload(
+                file,
+                caption=text if captioned and index == 0 else None,
+                with_markup=captioned and index == 0,
+            )
+            for index, file in enumerate(files)
+        ]
+        if text and not captioned:
+            pieces = split_text(text)
+            steps.extend(
+                SendText(piece, with_markup=index == len(pieces) - 1)
+                for index, piece in enumerate(pieces)
+            )
+        return steps
     photos: list[str] = list(payload.get("photos", []))
     documents: list[str] = list(payload.get("documents", []))
-    steps: list[Step] = []
+    steps = []
     if len(photos) == 1 and utf16_len(text) <= CAPTION_LIMIT:
         steps.append(SendPhoto(photos[0], caption=text or None, with_markup=True))
         steps.extend(SendDocument(document) for document in documents)
@@ -106,6 +134,15 @@ class Channel(Protocol):
     async def send_album(self, chat_id: int, photos: tuple[str, ...], paid: bool) -> int: ...
 
     async def send_document(self, chat_id: int, document: str, paid: bool) -> int: ...
+
+    async def send_upload(
+        self,
+        chat_id: int,
+        file: OutgoingFile,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int: ...
 
     async def edit_text(
         self, chat_id: int, message_id: int, text: str, markup: dict[str, Any]
@@ -162,7 +199,7 @@ async def _deliver(channel: Channel, item: OutboxItem) -> Delivery:
         commands = [(name, description) for name, description in payload["commands"]]
         await channel.set_commands(chat_id, commands)
         return Delivery()
-    steps = plan_send(payload)
+    steps = plan_send(payload, item.files)
     return Delivery(message_id=await run_plan(channel, item, steps))
 
 
@@ -200,6 +237,8 @@ def _call(channel: Channel, item: OutboxItem, step: Step) -> Callable[[], Awaita
             return lambda: channel.send_album(chat_id, step.photos, paid)
         case SendDocument():
             return lambda: channel.send_document(chat_id, step.document, paid)
+        case SendUpload():
+            return lambda: channel.send_upload(chat_id, step.file, step.caption, markup, paid)
 
 
 async def _waiting_out_floods(channel: Channel, call: Callable[[], Awaitable[int]]) -> int:

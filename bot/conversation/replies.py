@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation.payloads import Payload
+from core.services.outbox import OutgoingFile
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -41,6 +42,9 @@ class Reply:
     remove_keyboard: bool = False
     photos: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
+    # Files the bot made (a chart, a workbook), uploaded with the text as their caption; kept
+    # apart from the payload (core.services.outbox stores them sealed, beside the message).
+    files: list[OutgoingFile] = field(default_factory=list)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}

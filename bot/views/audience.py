@@ -38,7 +38,11 @@ class Audience:
                 continue
             reply = build(translator_for(identity, self.config))
             await outbox.enqueue(
-                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
+                self.uow,
+                identity.chat_id,
+                reply.to_payload(),
+                identity_id=identity.id,
+                files=reply.files,
             )
 
     async def people(self, person_ids: list[int], build: Build) -> None:
