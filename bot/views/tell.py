@@ -12,7 +12,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.conversation.context import BotConfig
-from bot.views import binding_news, callback_news, notice_news, order_news, routine_news
+from bot.views import (
+    binding_news,
+    callback_news,
+    notice_news,
+    order_news,
+    report_news,
+    routine_news,
+)
 from bot.views.audience import Audience
 from core import news
 from core.uow import UnitOfWork
@@ -38,6 +45,7 @@ RENDERERS: dict[type[news.News], Callable[[Audience, Any], Awaitable[None]]] = {
     news.CallbackAnswered: callback_news.callback_answered,
     news.PhoneList: callback_news.phone_list,
     news.NoticeProgress: notice_news.notice_progress,
+    news.PeriodReportReady: report_news.period_report,
 }
 
 
