@@ -355,6 +355,19 @@ def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) ->
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     assert book[book.sheetnames[-1]].max_row == 1 + 6  # both inquiries fall in the quarter
+    pareto, folder = tmp_path / "pareto.png", tmp_path / "charts"
+    result = runner.invoke(
+        admin_app,
+        ["report", "--estate", "BX", "--month", "2026-11", "--chart", str(pareto), "--charts",
+         str(folder)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert pareto.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "control-chart.png",
+        "pareto-categories.png",
+        "pareto-complaints.png",
+    ]
     result = runner.invoke(
         admin_app,
         ["report", "--estate", "BX", "--from", "2026-11-01", "--to", "2026-11-01", "--format",
@@ -368,6 +381,7 @@ def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) ->
     assert asyncio.run(exports()) == [
         "text 2026-11 True",
         "xlsx 2026Q4 True",
+        "text 2026-11 True",
         "csv 2026-11-01–2026-11-01 True",
     ]
 
