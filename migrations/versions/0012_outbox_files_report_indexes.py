@@ -1,4 +1,5 @@
-"""outbox_files: files uploaded with outgoing messages (report charts and workbooks)
+"""outbox_files: files uploaded with outgoing messages (report charts and workbooks); the
+reports' indexes on orders, order_events and callbacks
 
 Revision ID: 0012
 Revises: 0008
@@ -32,8 +33,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_outbox_files_outbox_id", "outbox_files", ["outbox_id"])
+    op.create_index("ix_orders_estate_id_created_at", "orders", ["estate_id", "created_at"])
+    op.create_index(
+        "ix_orders_estate_id_fee_collected_at", "orders", ["estate_id", "fee_collected_at"]
+    )
+    op.create_index(
+        "ix_order_events_order_id_action",
+        "order_events",
+        ["order_id", "action"],
+        postgresql_include=["at", "actor_id", "from_status", "to_status"],
+    )
+    op.create_index(
+        "ix_callbacks_order_id_satisfied",
+        "callbacks",
+        ["order_id"],
+        postgresql_include=["satisfied"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_callbacks_order_id_satisfied", table_name="callbacks")
+    op.drop_index("ix_order_events_order_id_action", table_name="order_events")
+    op.drop_index("ix_orders_estate_id_fee_collected_at", table_name="orders")
+    op.drop_index("ix_orders_estate_id_created_at", table_name="orders")
     op.drop_index("ix_outbox_files_outbox_id", table_name="outbox_files")
     op.drop_table("outbox_files")
