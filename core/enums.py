@@ -88,6 +88,13 @@ class OutboxStatus(StrEnum):
     SKIPPED = "skipped"  # the person blocked the bot
 
 
+class UploadKind(StrEnum):
+    """How a file made by the bot is sent: as a picture (sendPhoto) or as a file (sendDocument)."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
 class OutboxKind(StrEnum):
     SEND = "send"
     EDIT = "edit"

@@ -166,6 +166,7 @@ ROUTINE_TIMES = {  # core.routines.Routine values and their default times
     "eod_check": (time(17, 30), N_("End-of-day check: unsigned jobs are asked about")),
     "eod_report": (time(18, 30), N_("End-of-day answers to the supervisor")),
     "phone_list": (time(9, 0), N_("The desk's phone list of callbacks")),
+    "reports": (time(8, 0), N_("Last month's (and quarter's) report to the managers, on the 1st")),
 }
 TEAM_ROUTINES = ("digest_am", "digest_pm")  # set per team too
 

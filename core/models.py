@@ -221,6 +221,9 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("estate_id", "number"),
         Index("ix_orders_status_due", "status", "due_at"),
+        # An estate's orders of a period, and its fees of a period (the reports).
+        Index("ix_orders_estate_id_created_at", "estate_id", "created_at"),
+        Index("ix_orders_estate_id_fee_collected_at", "estate_id", "fee_collected_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -278,6 +281,16 @@ class OrderEvent(Base):
     """Immutable: every transition and every notable act on an order (who, when, from, to, note)."""
 
     __tablename__ = "order_events"
+    # The reports read an order's events of a kind (its first dispatch, its callbacks, whether
+    # it was reminded): on PostgreSQL from the index alone (bench/RESULTS.md).
+    __table_args__ = (
+        Index(
+            "ix_order_events_order_id_action",
+            "order_id",
+            "action",
+            postgresql_include=["at", "actor_id", "from_status", "to_status"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
@@ -371,6 +384,21 @@ class OutboxMessage(Base):
     sent_pieces: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class OutboxFile(Base):
+    """A file uploaded with an outbox message (a report's chart, its workbook): the bytes sealed
+    with the data key like payloads, deleted once the message is finished (sent, failed or
+    skipped) by core.services.outbox."""
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order of the uploads in a message
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document
+    filename: Mapped[str] = mapped_column(String(255))
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DeskChat(Base):
     """A Telegram group registered as an estate's desk ("control", "service") or a team's group
     ("team:<id>", where grab jobs are posted)."""
@@ -423,6 +451,7 @@ class Callback(Base):
     __table_args__ = (
         UniqueConstraint("order_id", "round"),
         Index("ix_callbacks_status_due", "status", "due_at"),
+        Index("ix_callbacks_order_id_satisfied", "order_id", postgresql_include=["satisfied"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

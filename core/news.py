@@ -147,6 +147,19 @@ class EndOfDayReport(News):
 
 
 @dataclass(frozen=True)
+class PeriodReportReady(News):
+    """The scheduled report of a month or a quarter that just ended, for the estate's managers
+    (each export already recorded)."""
+
+    estate_id: int
+    estate_code: str
+    first: date  # the period's first and last local days, and its label (2026-11, 2026Q4)
+    last: date
+    label: str
+    managers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class BindingRequested(News):
     """A resident asks to be bound to a unit the office could not match: the desk decides."""
 

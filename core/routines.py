@@ -9,6 +9,11 @@ A daily routine first claims its `RoutineRun` row (estate, routine, local day): 
 after a restart or on another machine, finds the row and does nothing, and a run that failed
 rolls its claim back with everything else, to be caught up at the next tick.
 
+The period reports: on the 1st of each month, at the estate's morning hour (08:00 by default, the
+setting `routines.reports`), last month's report goes to the estate's managers, and on a
+quarter's first day last quarter's too. Their run is claimed for the month's first day, so a bot
+that was down on the 1st catches them up in the first week, and none goes out twice.
+
 The end-of-day answers reach the supervisor at 18:30 (an hour after the question, while the day
 is still fresh and before the next morning's digest); estates change any of the times with
 `guanjia estate set` (core/estate_settings.py: digest_am, digest_pm, eod_check, eod_report,
@@ -31,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.enums import OrderKind, OrderStatus
+from core.enums import OrderKind, OrderStatus, Role
 from core.estate_settings import ROUTINE_TIMES, TEAM_ROUTINES, BadStoredSetting, own_value
 from core.lifecycle import Action, Actor
 from core.models import Estate, Order, OrderEvent, RoutineRun, Team
@@ -43,10 +48,11 @@ from core.news import (
     EndOfDayReport,
     Escalated,
     FollowUp,
+    PeriodReportReady,
     PhoneList,
     Reminded,
 )
-from core.services import callbacks, dispatch, orders, special_events
+from core.services import callbacks, dispatch, orders, people, reports, special_events
 from core.services.candidates import TEAM_FOR_KIND
 from core.services.dispatch import Routed
 from core.services.orders import OrderView
@@ -60,10 +66,12 @@ class Routine(StrEnum):
     END_OF_DAY_CHECK = "eod_check"
     END_OF_DAY_REPORT = "eod_report"
     PHONE_LIST = "phone_list"  # the desk's phone callbacks (core/services/callbacks.py)
+    PERIOD_REPORTS = "reports"  # last month's (and quarter's) report, in a month's first week
 
 
 DEFAULT_TIMES = {Routine(name): at for name, (at, _meaning) in ROUTINE_TIMES.items()}
 DIGESTS = (Routine.MORNING_DIGEST, Routine.AFTERNOON_DIGEST)
+REPORTS_CATCH_UP_DAYS = 7  # a bot down on the 1st sends the period reports within the week
 
 log = logging.getLogger(__name__)
 
@@ -170,23 +178,36 @@ def local_day(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
+def run_day(routine: Due, today: date) -> date | None:
+    """The day a run of the routine is claimed for: today for the daily ones; for the period
+    reports the month's first day, within the first week (None: not due this day)."""
+    if routine is not Routine.PERIOD_REPORTS:
+        return today
+    return today.replace(day=1) if today.day <= REPORTS_CATCH_UP_DAYS else None
+
+
 async def due_routines(uow: UnitOfWork, estate: EstateTimes) -> list[Due]:
     """Today's routines whose time has come and that have not run yet, earliest first (the
     estate's before a team's at the same time): what a scheduler that was down (or not the
     leader) catches up."""
     now = uow.clock.now()
     local = now.astimezone(ZoneInfo(estate.timezone))
-    done = set(
-        await uow.session.scalars(
-            select(RoutineRun.routine).where(
-                RoutineRun.estate_id == estate.id, RoutineRun.day == local.date()
-            )
+    today = local.date()
+    all_times = estate.all_times()
+    days = {due: run_day(due, today) for due in all_times}
+    rows = await uow.session.execute(
+        select(RoutineRun.routine, RoutineRun.day).where(
+            RoutineRun.estate_id == estate.id,
+            RoutineRun.day.in_({day for day in days.values() if day is not None}),
         )
     )
+    done = {(routine, day) for routine, day in rows}
     passed = [
         (at, isinstance(due, TeamRoutine), str(due), due)
-        for due, at in estate.all_times().items()
-        if at <= local.time() and str(due) not in done
+        for due, at in all_times.items()
+        if (day := days[due]) is not None
+        and (at <= local.time() or day < today)
+        and (str(due), day) not in done
     ]
     return [due for *_, due in sorted(passed)]
 
@@ -205,8 +226,9 @@ async def claim_run(uow: UnitOfWork, estate_id: int, routine: Due, day: date) ->
 
 async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Due) -> bool:
     """Runs one daily routine for today unless it already ran; the caller commits."""
-    day = local_day(uow.clock.now(), estate.timezone)
-    if not await claim_run(uow, estate.id, routine, day):
+    today = local_day(uow.clock.now(), estate.timezone)
+    day = run_day(routine, today)
+    if day is None or not await claim_run(uow, estate.id, routine, day):
         return False
     if isinstance(routine, TeamRoutine) or routine in DIGESTS:
         if isinstance(routine, TeamRoutine):
@@ -228,7 +250,36 @@ async def run_routine(uow: UnitOfWork, estate: EstateTimes, routine: Due) -> boo
         listed = await callbacks.phone_list(uow, estate.id, since)
         if listed:
             uow.announce(PhoneList(estate.id, tuple(listed)))
+    elif routine is Routine.PERIOD_REPORTS:
+        await period_reports(uow, estate.id, day)
     return True
+
+
+def periods_ending_before(first: date) -> list[reports.Period]:
+    """What a month's first day reports on: last month, and on a quarter's first day (January,
+    April, July, October) last quarter too."""
+    ended = [reports.last_month(first)]
+    if first.month in (1, 4, 7, 10):
+        last_day = first - timedelta(days=1)
+        ended.append(reports.quarter(f"{last_day.year}Q{(last_day.month - 1) // 3 + 1}"))
+    return ended
+
+
+async def period_reports(uow: UnitOfWork, estate_id: int, first: date) -> None:
+    """The reports that ended before `first`, to each manager of the estate: recorded as
+    exports for them, then announced."""
+    managers = await people.holders(uow, estate_id, {Role.MANAGER})
+    if not managers:
+        return
+    estate = await uow.session.get_one(Estate, estate_id)
+    for period in periods_ending_before(first):
+        for manager in managers:
+            await reports.record_export(uow, estate.code, period, "scheduled", person_id=manager)
+        uow.announce(
+            PeriodReportReady(
+                estate_id, estate.code, period.first, period.last, period.label, tuple(managers)
+            )
+        )
 
 
 # --- the time-limit sweep ------------------------------------------------------------------------

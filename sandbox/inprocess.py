@@ -27,10 +27,12 @@ from bot.runtime.pipeline import Pipeline
 from bot.runtime.sender import Delivery
 from bot.runtime.supervisor import run_all
 from bot.views.commands import default_menus
-from core.services.outbox import OutboxItem
+from core.enums import UploadKind
+from core.services.outbox import OutboxItem, OutgoingFile
 from tg_emulator import Emulator
 from tg_emulator.errors import ApiError
 from tg_emulator.methods import dispatch
+from tg_emulator.spec import Upload
 from tg_emulator.state import BotState
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ class InProcessApi:
         self.emulator = emulator
         self.bot = bot
 
-    async def __call__(self, name: str, **params: Any) -> Any:
+    async def __call__(
+        self, name: str, uploads: dict[str, Upload] | None = None, **params: Any
+    ) -> Any:
         emulator = self.emulator
         method = emulator.spec.method(name)
         if method is None:
@@ -54,8 +58,8 @@ class InProcessApi:
         emulator.calls[method.name] += 1
         raw = {key: value for key, value in params.items() if value is not None}
         try:
-            checked = emulator.spec.coerce_and_validate(method, raw, {})
-            return await dispatch(emulator, self.bot, method, checked, {})
+            checked = emulator.spec.coerce_and_validate(method, raw, uploads or {})
+            return await dispatch(emulator, self.bot, method, checked, uploads or {})
         except ApiError as error:
             emulator.errors += 1
             if error.status == 400:
@@ -130,6 +134,26 @@ class InProcessTransport:
             "sendVoice",
             chat_id=chat_id,
             voice=voice,
+            caption=caption,
+            reply_markup=_markup(markup),
+            **_paid(paid),
+        )
+        return int(sent["message_id"])
+
+    async def send_upload(
+        self,
+        chat_id: int,
+        file: OutgoingFile,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        """As a multipart upload is parsed: the file arrives as a part of the request."""
+        field = "photo" if file.kind is UploadKind.PHOTO else "document"
+        sent = await self.api(
+            "sendPhoto" if file.kind is UploadKind.PHOTO else "sendDocument",
+            uploads={field: Upload(file.filename, "", file.content)},
+            chat_id=chat_id,
             caption=caption,
             reply_markup=_markup(markup),
             **_paid(paid),

@@ -260,7 +260,7 @@ async def test_workbook_opens_and_its_sums_match(uows: UnitOfWorkFactory) -> Non
         t = Translator(locale, "Asia/Shanghai")
         book = load_workbook(io.BytesIO(report_views.as_xlsx(t, report, raw)))
         assert fees_title in book.sheetnames and staff_title in book.sheetnames
-        assert len(book.sheetnames) == 8  # seven tables and the raw orders
+        assert len(book.sheetnames) == 11  # ten tables and the raw orders
         fees = list(book[fees_title].iter_rows(min_row=2, values_only=True))
         assert sum(row[3] for row in fees) == 200.0 and sum(row[2] for row in fees) == 2
         kinds = list(book[book.sheetnames[1]].iter_rows(min_row=2, values_only=True))
@@ -355,6 +355,19 @@ def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) ->
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     assert book[book.sheetnames[-1]].max_row == 1 + 6  # both inquiries fall in the quarter
+    pareto, folder = tmp_path / "pareto.png", tmp_path / "charts"
+    result = runner.invoke(
+        admin_app,
+        ["report", "--estate", "BX", "--month", "2026-11", "--chart", str(pareto), "--charts",
+         str(folder)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert pareto.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "control-chart.png",
+        "pareto-categories.png",
+        "pareto-complaints.png",
+    ]
     result = runner.invoke(
         admin_app,
         ["report", "--estate", "BX", "--from", "2026-11-01", "--to", "2026-11-01", "--format",
@@ -368,22 +381,25 @@ def test_cli_report_in_every_format(db_url: str, tmp_path: Path, monkeypatch) ->
     assert asyncio.run(exports()) == [
         "text 2026-11 True",
         "xlsx 2026Q4 True",
+        "text 2026-11 True",
         "csv 2026-11-01–2026-11-01 True",
     ]
 
 
-async def test_pareto_chart_renders_every_glyph_in_both_scripts(uows: UnitOfWorkFactory) -> None:
-    """No missing-glyph box: the packaged font maps every character drawn, matplotlib warns of
-    no missing glyph, and the image is a PNG with the bars sorted most first."""
+async def test_every_chart_renders_every_glyph_in_both_scripts(uows: UnitOfWorkFactory) -> None:
+    """No missing-glyph box: the packaged font maps every character of every text drawn on the
+    four charts, matplotlib warns of no missing glyph, and each image is a PNG; the Pareto
+    bars are sorted most first."""
     import logging
     import warnings
 
     from matplotlib.ft2font import FT2Font
+    from matplotlib.text import Text
 
     from bot.views import charts
     from core.i18n import Translator
 
-    story = await november(uows)
+    story = await callbacks_story(uows)
     async with uows() as uow:
         report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
     family, path = charts.cjk_font()
@@ -391,25 +407,54 @@ async def test_pareto_chart_renders_every_glyph_in_both_scripts(uows: UnitOfWork
     mapped = set(FT2Font(path).get_charmap())
     for locale in ("zh_Hans", "zh_Hant"):
         t = Translator(locale, "Asia/Shanghai")
-        items = charts.pareto_items(t, report)
-        assert [count for _, count in items] == [2, 1, 1, 1]
-        assert items[0][0] == (story.x[1] if locale == "zh_Hans" else items[0][0])
-        drawn = "".join(name for name, _ in items) + t("Orders") + report.estate_name
-        drawn += t("Pareto chart of categories, {estate}, {period}", estate="", period="")
-        missing = {ch for ch in drawn if not ch.isspace() and ord(ch) not in mapped}
-        assert not missing, missing
-        records: list[logging.LogRecord] = []
-        handler = logging.Handler()
-        handler.emit = records.append  # type: ignore[method-assign]
-        logging.getLogger("matplotlib").addHandler(handler)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # "Glyph … missing from font(s)" is a warning
-                png = charts.pareto_png(t, report)
-        finally:
-            logging.getLogger("matplotlib").removeHandler(handler)
-        assert not [r for r in records if "missing" in r.getMessage().lower()]
-        assert png.startswith(b"\x89PNG") and len(png) > 10_000
+        assert [count for _, count in charts.pareto_items(t, report)] == [3, 2, 1, 1]
+        assert charts.complaint_items(t, report)[0][1] == 2
+        drawn = charts.charts(t, report)
+        names = ["pareto-categories", "pareto-complaints", "control-chart", "satisfaction"]
+        assert [c.name for c in drawn] == names
+        if locale == "zh_Hans":
+            assert charts.complaint_items(t, report)[0][0] == story.noise[1]  # type: ignore[attr-defined]
+        for chart in drawn:
+            texts = "".join(x.get_text() for x in chart.figure.findobj(Text))
+            assert "碧溪" in texts or "碧谿" in texts  # the title names the estate
+            missing = {ch for ch in texts if not ch.isspace() and ord(ch) not in mapped}
+            assert not missing, (chart.name, missing)
+            records: list[logging.LogRecord] = []
+            handler = logging.Handler()
+            handler.emit = records.append  # type: ignore[method-assign]
+            logging.getLogger("matplotlib").addHandler(handler)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")  # "Glyph … missing from font(s)" is a warning
+                    image = charts.png(chart.figure)
+            finally:
+                logging.getLogger("matplotlib").removeHandler(handler)
+            assert not [r for r in records if "missing" in r.getMessage().lower()]
+            assert image.startswith(b"\x89PNG") and len(image) > 10_000
+    assert charts.pareto_png(t, report).startswith(b"\x89PNG")
+
+
+async def test_the_control_chart_s_limits_follow_each_week_s_orders(
+    uows: UnitOfWorkFactory,
+) -> None:
+    """Centre 97.5 minutes; σ of single times about 55.4 minutes; the week of one order has the
+    wider limits (3σ/√1), the week of three the narrower (3σ/√3); nothing is outside."""
+    from matplotlib.collections import PathCollection
+
+    from bot.views import charts
+    from core.i18n import Translator
+
+    await callbacks_story(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=False)
+    figure = charts.control_figure(Translator("zh_Hans", "Asia/Shanghai"), report, "控制图")
+    lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
+    mean, sigma = (x.total_seconds() / 3600 for x in report.completion_limits())  # type: ignore[union-attr]
+    assert list(lines["平均值"].get_ydata()) == [mean, mean]
+    upper = list(lines["平均值±3σ"].get_ydata())
+    assert upper == pytest.approx([mean + 3 * sigma, mean + 3 * sigma / 3**0.5])
+    assert list(lines["每周平均"].get_ydata()) == pytest.approx([0.5, 2.0])
+    assert not figure.axes[0].findobj(PathCollection)  # no week marked as outside
 
 
 def test_the_glyph_check_would_catch_a_box() -> None:
@@ -427,3 +472,117 @@ def test_the_glyph_check_would_catch_a_box() -> None:
         warnings.simplefilter("always")
         figure.savefig(__import__("io").BytesIO(), format="png")
     assert any("missing" in str(w.message).lower() for w in caught)
+
+
+# --- the callbacks' figures, complaint subjects and the weekly completion times ----------------
+
+
+async def callbacks_story(uows: UnitOfWorkFactory) -> Story:
+    """E, F and G, repairs registered at T0 (Monday 23 November) and completed 60, 120 and 180
+    minutes later; each confirmed and called back (the desk records the answers): E satisfied
+    a day after its completion, F satisfied three days after, G not satisfied a day after (so
+    reopened, not closed). P, registered a week earlier, completed in 30 minutes, never called
+    back. Three complaints: two about noise, one about hygiene. An October order called back
+    satisfied (the trend's October: a housekeeping job, marked completed)."""
+    from core.models import Callback, Order
+    from core.services import callbacks
+    from core.services.callbacks import Question, Status
+
+    story = Story(uows)
+    await story.setup()
+    async with uows() as uow:
+        await callbacks.configure(uow, story.estate_id, delay_hours=0)
+        subjects = {
+            c.code: (c.id, c.name_hans)
+            for c in await uow.session.scalars(
+                select(Category).where(
+                    Category.estate_id == story.estate_id,
+                    Category.kind == str(OrderKind.COMPLAINT),
+                )
+            )
+        }
+        await uow.commit()
+    story.noise, story.hygiene = subjects["noise"], subjects["hygiene"]  # type: ignore[attr-defined]
+    e, f, g = [await story.register(T0, OrderKind.IN_HOME_REPAIR, story.x) for _ in range(3)]
+    p = await story.register(T0 - timedelta(days=7), OrderKind.IN_HOME_REPAIR, story.y)
+    for subject in (story.noise, story.noise, story.hygiene):  # type: ignore[attr-defined]
+        await story.register(T0, OrderKind.COMPLAINT, subject)
+    october = await story.register(datetime(2026, 10, 12, 2, 0, tzinfo=UTC), OrderKind.HOUSEKEEPING)
+    week = 7 * 24 * 60
+    await story.job(p, (-week + 5, -week + 10, -week + 20, -week + 30), None)
+    await story.job(e, (1, 2, 3, 60), None)
+    await story.job(f, (1, 2, 3, 120), None)
+    await story.job(g, (1, 2, 3, 180), None)
+
+    async def called_back(order_id: int, moment: datetime, satisfied: bool) -> None:
+        async def confirm(uow) -> None:
+            await orders.act(uow, order_id, Action.CONFIRM, Actor.system())
+            await callbacks.schedule(uow, order_id)
+            row = await uow.session.scalar(select(Callback).where(Callback.order_id == order_id))
+            row.status, row.listed_at = Status.ASKED, uow.clock.now()
+
+        async def answer(uow) -> None:
+            [row] = await uow.session.scalars(
+                select(Callback.id).where(Callback.order_id == order_id)
+            )
+            for question, value in (
+                (Question.SATISFIED, int(satisfied)),
+                (Question.SPEED, 5),
+                (Question.ATTITUDE, 4),
+                (Question.QUALITY, 3),
+                (Question.COMMENT, None),
+            ):
+                await callbacks.answer(uow, row, story.desk, question, value)
+
+        await story.at(moment - timedelta(hours=1), confirm)
+        await story.at(moment, answer)
+
+    await called_back(e, T0 + 60 * MIN + timedelta(days=1), True)
+    await called_back(f, T0 + 120 * MIN + timedelta(days=3), True)
+    await called_back(g, T0 + 180 * MIN + timedelta(days=1), False)
+
+    async def october_done(uow) -> None:
+        order = await uow.session.get_one(Order, october)
+        order.status = OrderStatus.COMPLETED
+
+    await story.at(datetime(2026, 10, 12, 3, 0, tzinfo=UTC), october_done)
+    await called_back(october, datetime(2026, 10, 13, 3, 0, tzinfo=UTC), True)
+    return story
+
+
+async def test_callback_figures_match_the_hand_count(uows: UnitOfWorkFactory) -> None:
+    story = await callbacks_story(uows)
+    async with uows() as uow:
+        report = await reports.build(uow, "BX", reports.month("2026-11"), staff_figures=True)
+
+    # Closed with a callback: E and F (G reopened); only E called back within two days.
+    assert (report.closed_called, report.called_in_time) == (2, 1)
+    assert report.callback_coverage == pytest.approx(0.5)
+    # Answered: E, F, G; satisfied: E and F.
+    assert (report.answered, report.satisfied) == (3, 2)
+    assert report.satisfaction_rate == pytest.approx(2 / 3)
+    assert [(m.month, m.answered, m.satisfied) for m in report.trend] == [
+        ("2026-06", 0, 0),
+        ("2026-07", 0, 0),
+        ("2026-08", 0, 0),
+        ("2026-09", 0, 0),
+        ("2026-10", 1, 1),
+        ("2026-11", 3, 2),
+    ]
+    assert report.trend[-1].rate == pytest.approx(2 / 3) and report.trend[0].rate is None
+    # The reopen rate: G of E, F, G, and P (completed in the week before, registered in November).
+    assert (report.completed, report.reopened) == (4, 1)
+    noise, hygiene = story.noise[1], story.hygiene[1]  # type: ignore[attr-defined]
+    subjects = [
+        (c.subject and c.subject[0], c.team, c.complaints) for c in report.complaint_subjects
+    ]
+    assert subjects == [(noise, None, 2), (hygiene, None, 1)]
+    # Weeks of registration: P alone on 16 November (30 min); E, F, G on the 23rd.
+    weeks = [(w.week, w.orders, w.mean) for w in report.weeks]
+    assert weeks == [(date(2026, 11, 16), 1, 30 * MIN), (date(2026, 11, 23), 3, 120 * MIN)]
+    mean, sigma = report.completion_limits()  # type: ignore[misc]
+    assert mean == pytest.approx(97.5 * MIN, abs=timedelta(seconds=1))
+    # σ² = mean of squares − square of the mean = (30² + 60² + 120² + 180²)/4 − 97.5² (minutes)
+    assert sigma.total_seconds() / 60 == pytest.approx(
+        ((30**2 + 60**2 + 120**2 + 180**2) / 4 - 97.5**2) ** 0.5, abs=0.01
+    )

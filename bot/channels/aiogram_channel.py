@@ -32,6 +32,7 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -55,7 +56,8 @@ from bot.runtime.sender import Delivery
 from bot.runtime.supervisor import run_all
 from bot.views.commands import default_menus as command_menus
 from core.db import json_dumps
-from core.services.outbox import OutboxItem
+from core.enums import UploadKind
+from core.services.outbox import OutboxItem, OutgoingFile
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +237,21 @@ class AiogramTransport:
     ) -> int:
         sent = await self.bot.send_voice(
             chat_id, voice, caption=caption, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
+
+    async def send_upload(
+        self,
+        chat_id: int,
+        file: OutgoingFile,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        upload = BufferedInputFile(file.content, filename=file.filename)
+        send = self.bot.send_photo if file.kind is UploadKind.PHOTO else self.bot.send_document
+        sent = await send(
+            chat_id, upload, caption=caption, reply_markup=_markup(markup), **_paid(paid)
         )
         return sent.message_id
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from bot.conversation.replies import CAPTION_LIMIT, split_text, utf16_len
 from bot.runtime.sender import Delivery
 from core.enums import OutboxKind
-from core.services.outbox import OutboxItem
+from core.services.outbox import OutboxItem, OutgoingFile
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +65,47 @@ class SendVoice:
     with_markup: bool = False
 
 
-Step = SendText | SendPhoto | SendAlbum | SendDocument | SendVoice
+@dataclass(frozen=True)
+class SendUpload:
+    """A file the bot made, uploaded: sendPhoto for a picture, sendDocument for the rest."""
+
+    file: OutgoingFile
+    caption: str | None = None
+    with_markup: bool = False
 
 
-def plan_send(payload: dict[str, Any]) -> list[Step]:
+Step = SendText | SendPhoto | SendAlbum | SendDocument | SendVoice | SendUpload
+
+
+def plan_send(payload: dict[str, Any], files: tuple[OutgoingFile, ...] = ()) -> list[Step]:
     """The calls for a neutral reply payload (bot.replies.Reply.to_payload), in order.
 
     The keyboard goes on the last text piece, or on a lone photo whose caption holds the text.
+    Uploads go one call each, the text as the first one's caption when it fits (else after
+    them, as text).
     """
     text: str = payload.get("text", "")
+    if files:
+        captioned = bool(text) and utf16_len(text) <= CAPTION_LIMIT
+        steps: list[Step] = [
+            SendUpload(
+                file,
+                caption=text if captioned and index == 0 else None,
+                with_markup=captioned and index == 0,
+            )
+            for index, file in enumerate(files)
+        ]
+        if text and not captioned:
+            pieces = split_text(text)
+            steps.extend(
+                SendText(piece, with_markup=index == len(pieces) - 1)
+                for index, piece in enumerate(pieces)
+            )
+        return steps
     photos: list[str] = list(payload.get("photos", []))
     documents: list[str] = list(payload.get("documents", []))
     voices: list[str] = list(payload.get("voices", []))
-    steps: list[Step] = []
+    steps = []
     if len(voices) == 1 and not photos and not documents and utf16_len(text) <= CAPTION_LIMIT:
         return [SendVoice(voices[0], caption=text or None, with_markup=True)]
     if len(photos) == 1 and not voices and utf16_len(text) <= CAPTION_LIMIT:
@@ -123,6 +151,15 @@ class Channel(Protocol):
         self,
         chat_id: int,
         voice: str,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int: ...
+
+    async def send_upload(
+        self,
+        chat_id: int,
+        file: OutgoingFile,
         caption: str | None,
         markup: dict[str, Any] | None,
         paid: bool,
@@ -183,7 +220,7 @@ async def _deliver(channel: Channel, item: OutboxItem) -> Delivery:
         commands = [(name, description) for name, description in payload["commands"]]
         await channel.set_commands(chat_id, commands)
         return Delivery()
-    steps = plan_send(payload)
+    steps = plan_send(payload, item.files)
     return Delivery(message_id=await run_plan(channel, item, steps))
 
 
@@ -223,6 +260,8 @@ def _call(channel: Channel, item: OutboxItem, step: Step) -> Callable[[], Awaita
             return lambda: channel.send_document(chat_id, step.document, paid)
         case SendVoice():
             return lambda: channel.send_voice(chat_id, step.voice, step.caption, markup, paid)
+        case SendUpload():
+            return lambda: channel.send_upload(chat_id, step.file, step.caption, markup, paid)
 
 
 async def _waiting_out_floods(channel: Channel, call: Callable[[], Awaitable[int]]) -> int:

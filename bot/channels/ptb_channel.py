@@ -34,6 +34,7 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaPhoto,
     KeyboardButton,
     ReplyKeyboardMarkup,
@@ -58,7 +59,8 @@ from bot.runtime.pipeline import Pipeline
 from bot.runtime.sender import Delivery
 from bot.runtime.supervisor import run_all
 from bot.views.commands import default_menus as command_menus
-from core.services.outbox import OutboxItem
+from core.enums import UploadKind
+from core.services.outbox import OutboxItem, OutgoingFile
 
 # PTB 22 is moving time periods (RetryAfter.retry_after, ...) from int seconds to timedelta and,
 # until one opts in, warns each time one is read, PTB's own code included: every 429 would warn.
@@ -265,6 +267,21 @@ class PtbTransport:
     ) -> int:
         sent = await self.bot.send_voice(
             chat_id, voice, caption=caption, reply_markup=_markup(markup), **_paid(paid)
+        )
+        return sent.message_id
+
+    async def send_upload(
+        self,
+        chat_id: int,
+        file: OutgoingFile,
+        caption: str | None,
+        markup: dict[str, Any] | None,
+        paid: bool,
+    ) -> int:
+        upload = InputFile(file.content, filename=file.filename)
+        send = self.bot.send_photo if file.kind is UploadKind.PHOTO else self.bot.send_document
+        sent = await send(
+            chat_id, upload, caption=caption, reply_markup=_markup(markup), **_paid(paid)
         )
         return sent.message_id
 

@@ -58,10 +58,15 @@ def report_command(
     chart: Annotated[
         Path | None, typer.Option(help="Also draw the Pareto chart of categories to this PNG")
     ] = None,
+    charts: Annotated[
+        Path | None,
+        typer.Option(help="Also draw every chart of the report as PNG files in this folder"),
+    ] = None,
 ) -> None:
     """The estate's report for a period: orders by type and category, on-time rates, step
-    times, reopen rate, complaints by team, fees per worker and day, staff figures. Every
-    export is recorded with the operator's login."""
+    times, reopen rate, callback coverage and satisfaction, complaints by team and subject,
+    fees per worker and day, staff figures; the charts on request. Every export is recorded
+    with the operator's login."""
     from bot.views import report_views
 
     if output is ReportFormat.XLSX and out is None:
@@ -74,12 +79,23 @@ def report_command(
         t = Translator(locale or found.default_locale, found.timezone)
         report = await reports.build(uow, found.code, period, staff_figures=True)
         await reports.record_export(uow, found.code, period, str(output), asked_by=_operator())
+        draw(t, report)
         if output is ReportFormat.TEXT:
             return report_views.as_text(t, report)
         raw = await reports.raw_orders(uow, found.code, period)
         if output is ReportFormat.CSV:
             return report_views.as_csv(t, report, raw)
         return report_views.as_xlsx(t, report, raw)
+
+    def draw(t: Translator, report: reports.Report) -> None:
+        from bot.views import charts as drawn
+
+        if chart is not None:
+            chart.write_bytes(drawn.pareto_png(t, report))
+        if charts is not None:
+            charts.mkdir(parents=True, exist_ok=True)
+            for each in drawn.charts(t, report):
+                (charts / f"{each.name}.png").write_bytes(drawn.png(each.figure))
 
     result = run_work(work, Settings())
     if isinstance(result, bytes):

@@ -60,7 +60,11 @@ class Context:
             reply.text = "\n\n".join([*self.prefaces, reply.text])
             self.prefaces.clear()
         return await outbox.enqueue(
-            self.uow, self.inbound.chat_id, reply.to_payload(), identity_id=self.identity.id
+            self.uow,
+            self.inbound.chat_id,
+            reply.to_payload(),
+            identity_id=self.identity.id,
+            files=reply.files,
         )
 
     async def edit(self, reply: Reply | str, message_id: int | None = None) -> None:

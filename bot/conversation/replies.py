@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation.payloads import Payload
+from core.services.outbox import OutgoingFile
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -42,6 +43,9 @@ class Reply:
     photos: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
     voices: list[str] = field(default_factory=list)  # voice messages, by the platform's file id
+    # Files the bot made (a chart, a workbook), uploaded with the text as their caption; kept
+    # apart from the payload (core.services.outbox stores them sealed, beside the message).
+    files: list[OutgoingFile] = field(default_factory=list)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text}

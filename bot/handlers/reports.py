@@ -1,6 +1,7 @@
 """Reports in chat, for the supervisors, managers and admins of an estate: /report (this month),
-/report 2026-10, /report 2026Q4, /report last; the menu's Reports. Each is recorded as an export
-with who asked."""
+/report 2026-10, /report 2026Q4, /report last; the menu's Reports. The text, then the charts as
+pictures and the workbook as a file (residents' phone numbers masked unless the reader is a
+manager or admin). Each is recorded as an export with who asked."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.conversation.payloads import Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.views.menus import Menu, MenuItem
+from bot.views.report_messages import with_files
 from bot.views.report_views import as_text
 from core.errors import InvalidInput, PermissionDenied
 from core.i18n import N_
@@ -50,7 +52,10 @@ async def show_report(ctx: Context, which: str) -> None:
             await ctx.reply(ctx.t(USAGE))
             return
         report = await reports.build(ctx.uow, code, period, staff_figures=True)
-        await reports.record_export(ctx.uow, code, period, "chat", person_id=ctx.person_id)
+        phones = await reports.may_see_phones(ctx.uow, ctx.person_id, code)
+        raw = await reports.raw_orders(ctx.uow, code, period, reveal_phones=phones)
+        what = "chat+xlsx+phones" if phones else "chat+xlsx"
+        await reports.record_export(ctx.uow, code, period, what, person_id=ctx.person_id)
         await ctx.reply(
             Reply(
                 as_text(ctx.t, report),
@@ -59,6 +64,8 @@ async def show_report(ctx: Context, which: str) -> None:
                 else [],
             )
         )
+        for reply in with_files(ctx.t, report, raw):
+            await ctx.reply(reply)
 
 
 @router.command("report")

@@ -409,6 +409,10 @@ class OutboxSender:
         async with self.uow_factory() as uow:
             sent = [(i.id, d.message_id) for i, d in outcomes if d is not None and d.ok]
             await outbox.mark_all_sent(uow, sent, now)
+            # The uploads' bytes go at once (a refusal for good and a block delete theirs too).
+            await outbox.forget_files(
+                uow, [i.id for i, d in outcomes if i.files and d is not None and d.ok]
+            )
             for item, delivery in outcomes:
                 if delivery is not None and not delivery.ok:
                     await self._record_refusal(uow, item, delivery, now)

@@ -38,8 +38,29 @@ class Audience:
                 continue
             reply = build(translator_for(identity, self.config))
             await outbox.enqueue(
-                self.uow, identity.chat_id, reply.to_payload(), identity_id=identity.id
+                self.uow,
+                identity.chat_id,
+                reply.to_payload(),
+                identity_id=identity.id,
+                files=reply.files,
             )
+
+    async def person_messages(
+        self, person_id: int, build: Callable[[Translator], list[Reply]]
+    ) -> None:
+        """Tells a person several messages in a row (a report, its charts, its workbook) in
+        each of their chats, in their own language."""
+        for identity in await identities.of_person(self.uow, person_id):
+            if identity.blocked:
+                continue
+            for reply in build(translator_for(identity, self.config)):
+                await outbox.enqueue(
+                    self.uow,
+                    identity.chat_id,
+                    reply.to_payload(),
+                    identity_id=identity.id,
+                    files=reply.files,
+                )
 
     async def people(self, person_ids: list[int], build: Build) -> None:
         for person_id in person_ids:

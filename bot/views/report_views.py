@@ -58,6 +58,8 @@ def tables(t: Translator, report: Report) -> list[Table]:
                 [t("Completed"), report.completed],
                 [t("Reopened"), report.reopened],
                 [t("Reopen rate"), share(report.reopen_rate)],
+                [t("Callback coverage (within two days)"), share(report.callback_coverage)],
+                [t("Satisfaction rate"), share(report.satisfaction_rate)],
             ],
         ),
         Table(
@@ -92,6 +94,28 @@ def tables(t: Translator, report: Report) -> list[Table]:
             t("Complaints by team"),
             [t("Team"), t("Complaints")],
             [[t.name(c.team) if c.team else t("No team"), c.complaints] for c in report.complaints],
+        ),
+        Table(
+            t("Complaints by subject and team"),
+            [t("Subject"), t("Team"), t("Complaints")],
+            [
+                [
+                    pick_name(t.locale, *c.subject) if c.subject else t("No subject"),
+                    t.name(c.team) if c.team else t("No team"),
+                    c.complaints,
+                ]
+                for c in report.complaint_subjects
+            ],
+        ),
+        Table(
+            t("Satisfaction by month"),
+            [t("Month"), t("Callbacks answered"), t("Satisfied"), t("Satisfaction rate")],
+            [[m.month, m.answered, m.satisfied, share(m.rate)] for m in report.trend],
+        ),
+        Table(
+            t("Time to completion by week"),
+            [t("Week of"), t("Orders"), t("Mean")],
+            [[t.date(w.week), w.orders, span(t, w.mean)] for w in report.weeks],
         ),
         Table(
             t("Fees collected per worker and day"),

@@ -17,6 +17,7 @@ from bot.views import (
     callback_news,
     notice_news,
     order_news,
+    report_news,
     routine_news,
     special_event_news,
     survey_views,
@@ -50,6 +51,7 @@ RENDERERS: dict[type[news.News], Callable[[Audience, Any], Awaitable[None]]] = {
     news.SpecialEventReported: special_event_news.reported,
     news.SpecialEventOverdue: special_event_news.overdue,
     news.SurveyAlert: survey_views.survey_alert,
+    news.PeriodReportReady: report_news.period_report,
 }
 
 

@@ -22,12 +22,18 @@ runs out and a sender takes them, as after a sender's own crash.
 Payloads are personal data (a job card carries the resident's phone, a binding request their
 name): each is stored sealed with the data key (core.crypto.Cipher.seal) and opened only when a
 sender claims it. Finished messages are deleted after a retention (`purge_finished`).
+
+Files the bot makes (a report's charts, its workbook) go with a message as uploads
+(`OutgoingFile`: a kind, a file name, the bytes; the message's text is their caption). They are
+kept in `outbox_files`, sealed like payloads, so that they survive a restart and are sent by the
+same sender within the same limits; their bytes are deleted as soon as the message is finished
+(sent, refused for good, blocked), not after the retention.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -51,13 +57,34 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from core.crypto import Cipher, is_sealed
-from core.enums import OutboxKind, OutboxStatus
-from core.models import OutboxMessage, UTCDateTime
+from core.enums import OutboxKind, OutboxStatus, UploadKind
+from core.models import OutboxFile, OutboxMessage, UTCDateTime
 from core.services import identities
 from core.uow import UnitOfWork
 
 LEASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 8
+
+
+# Telegram's limits for a bot's uploads.
+UPLOAD_LIMITS = {UploadKind.PHOTO: 10 * 1024 * 1024, UploadKind.DOCUMENT: 50 * 1024 * 1024}
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file the bot made and uploads: a chart as a picture, a workbook as a document."""
+
+    kind: UploadKind
+    filename: str
+    content: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.content:
+            raise ValueError("an upload needs content")
+        if len(self.content) > UPLOAD_LIMITS[self.kind]:
+            raise ValueError(f"{self.filename} is larger than Telegram takes for a {self.kind}")
+        if not self.filename or len(self.filename) > 255:
+            raise ValueError("an upload needs a file name of at most 255 characters")
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,7 @@ class OutboxItem:
     # message that counts (the one with the keyboard, or the last) if it was among them.
     sent_pieces: int = 0
     sent_message_id: int | None = None
+    files: tuple[OutgoingFile, ...] = ()  # uploads, in order; the text is their caption
 
 
 @dataclass
@@ -118,9 +146,13 @@ async def enqueue(
     target_outbox_id: int | None = None,
     target_message_id: int | None = None,
     paid_broadcast: bool = False,
+    files: Sequence[OutgoingFile] = (),
 ) -> int:
-    """Writes one message in one statement. Under a writer's lease, the first message of a chat
-    also asks, in that statement, whether the chat has an earlier message waiting."""
+    """Writes one message in one statement (and its uploads in a second one). Under a writer's
+    lease, the first message of a chat also asks, in that statement, whether the chat has an
+    earlier message waiting."""
+    if files:
+        payload = {**payload, "files": len(files)}  # tells a claim to load them
     params: dict[str, Any] = {
         "v_chat_id": chat_id,
         "v_identity_id": identity_id,
@@ -157,12 +189,27 @@ async def enqueue(
                 target_message_id=target_message_id,
                 paid_broadcast=paid_broadcast,
                 attempts=1,
+                files=tuple(files),
             )
         )
     else:
         uow.session.info[_WRITTEN] = True
         if lease is not None:
             lease.waiting_chats.add(chat_id)
+    if files:
+        await uow.session.execute(
+            insert(OutboxFile),
+            [
+                {
+                    "outbox_id": row.id,
+                    "position": position,
+                    "kind": str(file.kind),
+                    "filename": file.filename,
+                    "content_enc": uow.cipher.seal(file.content),
+                }
+                for position, file in enumerate(files)
+            ],
+        )
     return row.id
 
 
@@ -272,20 +319,51 @@ async def claim(
     targets = await _sent_message_ids(
         uow, {row.target_outbox_id for row in leased if row.target_outbox_id is not None}
     )
+    payloads = {row.id: open_payload(uow.cipher, row.payload_enc) for row in leased}
+    files = await _files_of(uow, [i for i, payload in payloads.items() if payload.get("files")])
     return [
         OutboxItem(
             id=row.id,
             chat_id=row.chat_id,
             kind=OutboxKind(row.kind),
-            payload=open_payload(uow.cipher, row.payload_enc),
+            payload=payloads[row.id],
             target_message_id=row.target_message_id or targets.get(row.target_outbox_id),
             paid_broadcast=row.paid_broadcast,
             attempts=row.attempts,
             sent_pieces=row.sent_pieces,
             sent_message_id=row.sent_message_id,
+            files=tuple(files.get(row.id, ())),
         )
         for row in leased
     ]
+
+
+async def _files_of(uow: UnitOfWork, outbox_ids: list[int]) -> dict[int, list[OutgoingFile]]:
+    """The uploads of claimed messages, opened, in order (one statement, only when some
+    message has any)."""
+    found: dict[int, list[OutgoingFile]] = defaultdict(list)
+    if not outbox_ids:
+        return found
+    rows = await uow.session.execute(
+        select(OutboxFile.outbox_id, OutboxFile.kind, OutboxFile.filename, OutboxFile.content_enc)
+        .where(OutboxFile.outbox_id.in_(outbox_ids))
+        .order_by(OutboxFile.outbox_id, OutboxFile.position)
+    )
+    for outbox_id, kind, filename, content in rows:
+        found[outbox_id].append(
+            OutgoingFile(UploadKind(kind), filename, uow.cipher.unseal(content))
+        )
+    return found
+
+
+async def forget_files(uow: UnitOfWork, outbox_ids: Collection[int]) -> None:
+    """Deletes the uploads of finished messages: their bytes are not kept for the retention."""
+    if outbox_ids:
+        await uow.session.execute(
+            delete(OutboxFile)
+            .where(OutboxFile.outbox_id.in_(list(outbox_ids)))
+            .execution_options(synchronize_session=False)
+        )
 
 
 _CLAIMED = (
@@ -384,6 +462,7 @@ async def retry_later(
     row = await uow.session.get_one(OutboxMessage, item_id)
     if row.attempts >= MAX_ATTEMPTS:
         row.status = OutboxStatus.FAILED
+        await forget_files(uow, [item_id])
     row.not_before = until
     row.error = error
     if sent_pieces > row.sent_pieces:
@@ -407,11 +486,24 @@ async def mark_failed(uow: UnitOfWork, item_id: int, error: str) -> None:
         .where(OutboxMessage.id == item_id)
         .values(status=OutboxStatus.FAILED, error=error)
     )
+    await forget_files(uow, [item_id])
 
 
 async def mark_blocked(uow: UnitOfWork, item_id: int, chat_id: int) -> None:
     """The person blocked the bot: keep the record, stop sending to them."""
     await identities.mark_blocked(uow, chat_id)
+    await uow.session.execute(
+        delete(OutboxFile)
+        .where(
+            OutboxFile.outbox_id.in_(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
     await uow.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)

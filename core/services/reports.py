@@ -1,7 +1,9 @@
 """The figures a manager reads (seed 001 篇3/篇4, seed 002 篇1 3.6.3, 篇3 3.5 and 4.3.5): orders by
 kind and category, on-time rates against each time limit, times to dispatch, accept, arrive and
-complete, the reopen rate, complaints by team, fees collected per worker and day, and staff
-figures per worker.
+complete, the reopen rate, complaints by team and by subject, fees collected per worker and day,
+staff figures per worker; from the callbacks (回访), the callback coverage (closed orders called
+back within two days of their completion) and the satisfaction rate with its monthly trend; and
+the weekly completion times behind the control chart.
 
 Every figure is an SQL aggregate over the period's orders (those registered in it, by the
 estate's local calendar; fees by the day they were collected). The percentiles are taken in
@@ -20,13 +22,22 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, and_, case, cast, distinct, exists, func, select
-from sqlalchemy.orm import aliased
 
 from core.crypto import mask_phone
 from core.enums import OrderKind, OrderStatus, Role
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.lifecycle import Action
-from core.models import Category, Estate, Order, OrderEvent, Person, ReportExport, StaffRole, Team
+from core.models import (
+    Callback,
+    Category,
+    Estate,
+    Order,
+    OrderEvent,
+    Person,
+    ReportExport,
+    StaffRole,
+    Team,
+)
 from core.services import people
 from core.services.orders import views_of
 from core.uow import UnitOfWork
@@ -41,6 +52,11 @@ LIMITED = (
 OVERDUE_ACTIONS = (str(Action.REMIND), str(Action.ESCALATE))
 STEPS = (Action.DISPATCH, Action.ACCEPT, Action.ARRIVE, Action.COMPLETE)
 REPORT_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# Who reads the residents' full phone numbers in an export (seed 000: customer data handled by
+# designated people): the estate's managers and admins; supervisors get them masked.
+PHONE_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
+CALLBACK_WITHIN = timedelta(days=2)  # DESIGN: the callback two days after completion
+TREND_MONTHS = 6  # the satisfaction trend: the period's last month and the five before
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,39 @@ class TeamComplaints:
 
 
 @dataclass(frozen=True)
+class SubjectComplaints:
+    subject: tuple[str, str] | None  # the complaint's category (Simplified, Traditional)
+    team: str | None
+    complaints: int
+
+
+@dataclass(frozen=True)
+class MonthSatisfaction:
+    month: str  # 2026-11, of the orders' registration
+    answered: int  # callbacks answered (satisfied or not)
+    satisfied: int
+
+    @property
+    def rate(self) -> float | None:
+        return None if not self.answered else self.satisfied / self.answered
+
+
+@dataclass(frozen=True)
+class WeekCompletion:
+    """The orders registered in a week (from its Monday) that were completed, and the sum and
+    sum of squares of their times to completion in seconds (for the mean and the σ)."""
+
+    week: date
+    orders: int
+    seconds: float
+    squares: float
+
+    @property
+    def mean(self) -> timedelta:
+        return timedelta(seconds=round(self.seconds / self.orders))  # SQLite's julianday: ±µs
+
+
+@dataclass(frozen=True)
 class FeeDay:
     worker_id: int | None
     worker: str | None
@@ -159,7 +208,7 @@ class RawOrder:
     home: str | None
     place: str | None
     worker: str | None
-    phone: str | None  # masked
+    phone: str | None  # masked unless the reader may see it
     fee: Decimal | None
 
 
@@ -176,12 +225,38 @@ class Report:
     completed: int = 0
     reopened: int = 0
     complaints: list[TeamComplaints] = field(default_factory=list)
+    complaint_subjects: list[SubjectComplaints] = field(default_factory=list)
     fees: list[FeeDay] = field(default_factory=list)
     staff: list[WorkerFigures] | None = None  # for supervisors and managers only
+    # Closed orders that had a callback, and of them those called back within two days.
+    closed_called: int = 0
+    called_in_time: int = 0
+    answered: int = 0  # callbacks answered
+    satisfied: int = 0
+    trend: list[MonthSatisfaction] = field(default_factory=list)
+    weeks: list[WeekCompletion] = field(default_factory=list)
 
     @property
     def reopen_rate(self) -> float | None:
         return None if not self.completed else self.reopened / self.completed
+
+    @property
+    def callback_coverage(self) -> float | None:
+        return None if not self.closed_called else self.called_in_time / self.closed_called
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return None if not self.answered else self.satisfied / self.answered
+
+    def completion_limits(self) -> tuple[timedelta, timedelta] | None:
+        """The control chart's centre line and σ of single completion times, over all weeks
+        (each week's limits are the centre ± 3σ/√n of that week)."""
+        count = sum(w.orders for w in self.weeks)
+        if not count:
+            return None
+        mean = sum(w.seconds for w in self.weeks) / count
+        variance = max(sum(w.squares for w in self.weeks) / count - mean * mean, 0.0)
+        return timedelta(seconds=round(mean)), timedelta(seconds=round(math.sqrt(variance)))
 
 
 def median(values: list[timedelta]) -> timedelta | None:
@@ -196,12 +271,41 @@ def percentile(values: list[timedelta], share: float) -> timedelta | None:
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
+def _postgres(uow: UnitOfWork) -> bool:
+    return uow.session.bind.dialect.name == "postgresql"
+
+
+def _offset(timezone: str, at: datetime) -> str:
+    """SQLite has no time zones: the zone's offset at `at`, as a date-function modifier."""
+    offset = ZoneInfo(timezone).utcoffset(at.replace(tzinfo=None)) or timedelta()
+    return f"{int(offset.total_seconds() // 60):+d} minutes"
+
+
 def _local_day(uow: UnitOfWork, column, timezone: str, at: datetime):
     """The estate's calendar day of a UTC timestamp, in SQL."""
-    if uow.session.bind.dialect.name == "postgresql":
+    if _postgres(uow):
         return cast(func.timezone(timezone, column), Date)
-    offset = ZoneInfo(timezone).utcoffset(at.replace(tzinfo=None)) or timedelta()
-    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
+    return func.date(column, _offset(timezone, at))
+
+
+def _local_week(uow: UnitOfWork, column, timezone: str, at: datetime):
+    """The Monday of the estate's calendar week of a UTC timestamp, in SQL."""
+    if _postgres(uow):
+        return cast(func.date_trunc("week", func.timezone(timezone, column)), Date)
+    return func.date(column, _offset(timezone, at), "weekday 0", "-6 days")
+
+
+def _local_month(uow: UnitOfWork, column, timezone: str, at: datetime):
+    """The estate's calendar month of a UTC timestamp, written 2026-11, in SQL."""
+    if _postgres(uow):
+        return func.to_char(func.timezone(timezone, column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, _offset(timezone, at))
+
+
+def _seconds_between(uow: UnitOfWork, first, later):
+    if _postgres(uow):
+        return func.extract("epoch", later - first)
+    return (func.julianday(later) - func.julianday(first)) * 86400.0
 
 
 async def build(
@@ -335,38 +439,178 @@ async def build(
 
     if staff_figures:
         report.staff = await _staff(uow, in_period, names)
+    await _complaint_subjects(uow, report, in_period)
+    await _callbacks(uow, report, in_period)
+    await _trend(uow, report, estate.id, period, estate.timezone)
+    await _weeks(uow, report, in_period, estate.timezone, start)
     return report
+
+
+async def _complaint_subjects(uow: UnitOfWork, report: Report, in_period) -> None:
+    """Complaints by subject (their category) and team, most first."""
+    rows = await uow.session.execute(
+        select(Category.name_hans, Category.name_hant, Team.name, func.count(Order.id))
+        .select_from(Order)
+        .outerjoin(Category, Category.id == Order.category_id)
+        .outerjoin(Team, Team.id == Order.team_id)
+        .where(in_period, Order.kind == str(OrderKind.COMPLAINT))
+        .group_by(Category.name_hans, Category.name_hant, Team.name)
+        .order_by(func.count(Order.id).desc(), Category.name_hans, Team.name)
+    )
+    report.complaint_subjects = [
+        SubjectComplaints((hans, hant or hans) if hans else None, team, int(count))
+        for hans, hant, team, count in rows
+    ]
+
+
+def _first(action: Action):
+    """The moment of an order's first event of that kind (a correlated subquery)."""
+    return (
+        select(func.min(OrderEvent.at))
+        .where(OrderEvent.order_id == Order.id, OrderEvent.action == str(action))
+        .scalar_subquery()
+    )
+
+
+async def _callbacks(uow: UnitOfWork, report: Report, in_period) -> None:
+    """Callback coverage: of the period's closed orders that had a callback, those whose first
+    callback came within two days of their first completion (of registration when they were
+    never completed: a complaint dealt with at the desk). Satisfaction: of the callbacks
+    answered, those satisfied. Two statements."""
+    had_callback = exists().where(Callback.order_id == Order.id)
+    closed = exists().where(OrderEvent.order_id == Order.id, OrderEvent.action == str(Action.CLOSE))
+    called, done = _first(Action.CALL_BACK), _first(Action.COMPLETE)
+    since = func.coalesce(done, Order.created_at)
+    in_time = _seconds_between(uow, since, called) <= CALLBACK_WITHIN.total_seconds()
+    closed_called, called_in_time = (
+        await uow.session.execute(
+            select(func.count(Order.id), func.count(case((in_time, Order.id)))).where(
+                in_period, closed, had_callback
+            )
+        )
+    ).one()
+    report.closed_called, report.called_in_time = int(closed_called), int(called_in_time or 0)
+    answered, satisfied = (
+        await uow.session.execute(
+            select(
+                func.count(Callback.id),
+                func.count(case((Callback.satisfied.is_(True), Callback.id))),
+            )
+            .join(Order, Order.id == Callback.order_id)
+            .where(in_period, Callback.satisfied.is_not(None))
+        )
+    ).one()
+    report.answered, report.satisfied = int(answered), int(satisfied)
+
+
+async def _trend(
+    uow: UnitOfWork, report: Report, estate_id: int, period: Period, timezone: str
+) -> None:
+    """The satisfaction rate of the orders registered in each of the last TREND_MONTHS months
+    up to the period's last one (months without an answer included, as gaps). One statement."""
+    months: list[date] = []
+    cursor = period.last.replace(day=1)
+    for _ in range(TREND_MONTHS):
+        months.insert(0, cursor)
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
+    start, _ = between(months[0], months[0]).bounds(timezone)
+    _, end = period.bounds(timezone)
+    local_month = _local_month(uow, Order.created_at, timezone, end).label("month")
+    rows = await uow.session.execute(
+        select(
+            local_month,
+            func.count(Callback.id),
+            func.count(case((Callback.satisfied.is_(True), Callback.id))),
+        )
+        .select_from(Callback)
+        .join(Order, Order.id == Callback.order_id)
+        .where(
+            Order.estate_id == estate_id,
+            Order.created_at >= start,
+            Order.created_at < end,
+            Callback.satisfied.is_not(None),
+        )
+        .group_by(local_month)
+    )
+    found = {str(month): (int(answered), int(yes)) for month, answered, yes in rows}
+    for first in months:
+        label = f"{first.year}-{first.month:02d}"
+        answered, yes = found.get(label, (0, 0))
+        report.trend.append(MonthSatisfaction(label, answered, yes))
+
+
+async def _weeks(
+    uow: UnitOfWork, report: Report, in_period, timezone: str, start: datetime
+) -> None:
+    """Per week of registration, the completed orders with the sum and sum of squares of
+    their times to first completion, in seconds. One statement."""
+    done = (
+        select(Order.created_at, func.min(OrderEvent.at).label("done_at"))
+        .join(OrderEvent, OrderEvent.order_id == Order.id)
+        .where(in_period, OrderEvent.action == str(Action.COMPLETE))
+        .group_by(Order.id, Order.created_at)
+        .subquery()
+    )
+    seconds = _seconds_between(uow, done.c.created_at, done.c.done_at)
+    week = _local_week(uow, done.c.created_at, timezone, start).label("week")
+    rows = await uow.session.execute(
+        select(week, func.count(), func.sum(seconds), func.sum(seconds * seconds))
+        .select_from(done)
+        .group_by(week)
+        .order_by(week)
+    )
+    report.weeks = [
+        WeekCompletion(_as_date(monday), int(count), float(total), float(squares))
+        for monday, count, total, squares in rows
+    ]
 
 
 async def _staff(uow: UnitOfWork, in_period, names: dict[int, str | None]) -> list[WorkerFigures]:
     """Per worker, from what they did (the events they made, so a job reopened and handed to
     the desk still counts for whoever did it): jobs accepted, completed, completed without
-    passing any time limit, completions disputed, completions reopened. One statement."""
-    done = OrderEvent.action == str(Action.COMPLETE)
+    passing any time limit, completions disputed, completions reopened. One statement: what
+    happened to each order of the period (one pass over its events), then who did what."""
 
-    def has(*actions: str):
-        other = aliased(OrderEvent)
-        return exists().where(other.order_id == OrderEvent.order_id, other.action.in_(actions))
+    def happened(*actions: str):
+        return func.max(case((OrderEvent.action.in_(actions), 1), else_=0))
 
-    def orders_where(condition):
-        return func.count(distinct(case((condition, OrderEvent.order_id))))
-
-    rows = await uow.session.execute(
+    fates = (
         select(
-            OrderEvent.actor_id,
-            orders_where(OrderEvent.action == str(Action.ACCEPT)),
-            orders_where(done),
-            orders_where(and_(done, ~has(*OVERDUE_ACTIONS))),
-            orders_where(and_(done, has(str(Action.DISPUTE)))),
-            orders_where(and_(done, has(str(Action.REOPEN)))),
+            OrderEvent.order_id,
+            happened(*OVERDUE_ACTIONS).label("late"),
+            happened(str(Action.DISPUTE)).label("disputed"),
+            happened(str(Action.REOPEN)).label("reopened"),
         )
+        .join(Order, and_(Order.id == OrderEvent.order_id, in_period))
+        .group_by(OrderEvent.order_id)
+        .subquery()
+    )
+    acts = (
+        select(OrderEvent.order_id, OrderEvent.actor_id, OrderEvent.action)
         .join(Order, and_(Order.id == OrderEvent.order_id, in_period))
         .where(
             OrderEvent.action.in_([str(Action.ACCEPT), str(Action.COMPLETE)]),
             OrderEvent.actor_id.is_not(None),
         )
-        .group_by(OrderEvent.actor_id)
-        .order_by(OrderEvent.actor_id)
+        .subquery()
+    )
+    done = acts.c.action == str(Action.COMPLETE)
+
+    def orders_where(condition):
+        return func.count(distinct(case((condition, acts.c.order_id))))
+
+    rows = await uow.session.execute(
+        select(
+            acts.c.actor_id,
+            orders_where(acts.c.action == str(Action.ACCEPT)),
+            orders_where(done),
+            orders_where(and_(done, fates.c.late == 0)),
+            orders_where(and_(done, fates.c.disputed == 1)),
+            orders_where(and_(done, fates.c.reopened == 1)),
+        )
+        .join(fates, fates.c.order_id == acts.c.order_id)
+        .group_by(acts.c.actor_id)
+        .order_by(acts.c.actor_id)
     )
     figures = []
     for person_id, jobs, completed, on_time, disputes, reopened in rows:
@@ -386,8 +630,11 @@ async def _staff(uow: UnitOfWork, in_period, names: dict[int, str | None]) -> li
     return figures
 
 
-async def raw_orders(uow: UnitOfWork, estate_code: str, period: Period) -> list[RawOrder]:
-    """The orders behind the figures, phone numbers masked (for the workbook's last sheet)."""
+async def raw_orders(
+    uow: UnitOfWork, estate_code: str, period: Period, *, reveal_phones: bool = False
+) -> list[RawOrder]:
+    """The orders behind the figures (for the workbook's last sheet), the residents' phone
+    numbers masked unless `reveal_phones` (the reader holds one of PHONE_ROLES)."""
     estate = await uow.session.scalar(select(Estate).where(Estate.code == estate_code.upper()))
     if estate is None:
         raise NotFound()
@@ -404,7 +651,7 @@ async def raw_orders(uow: UnitOfWork, estate_code: str, period: Period) -> list[
     phones = {}
     for order_id, person in rows:
         phone = uow.cipher.decrypt(person.phone_enc) if person and person.phone_enc else None
-        phones[order_id] = mask_phone(phone) if phone else None
+        phones[order_id] = (phone if reveal_phones else mask_phone(phone)) if phone else None
     workers: dict[int, str | None] = {}
     result = []
     for view in views:
@@ -443,6 +690,24 @@ async def may_read(uow: UnitOfWork, person_id: int | None, estate_code: str) -> 
             StaffRole.active.is_(True),
             Estate.code == estate_code.upper(),
             StaffRole.role.in_([str(r) for r in REPORT_ROLES]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def may_see_phones(uow: UnitOfWork, person_id: int | None, estate_code: str) -> bool:
+    """Managers and admins of the estate read the residents' full numbers in an export."""
+    if person_id is None:
+        return False
+    found = await uow.session.scalar(
+        select(StaffRole.id)
+        .join(Estate, Estate.id == StaffRole.estate_id)
+        .where(
+            StaffRole.person_id == person_id,
+            StaffRole.active.is_(True),
+            Estate.code == estate_code.upper(),
+            StaffRole.role.in_([str(r) for r in PHONE_ROLES]),
         )
         .limit(1)
     )

@@ -247,6 +247,31 @@ async def test_worker_sees_the_days_fees(world: World, lang: str) -> None:
     assert s["one_order"] not in (await zhang.next_message()).body
 
 
+async def workbook_phones(world: World, message) -> list[str]:
+    """The phone column of the workbook the bot sent (as the emulator received it)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    stored = world.emulator.files.get(message.document["file_id"])
+    assert stored is not None
+    book = load_workbook(io.BytesIO(stored.data))
+    rows = list(book[book.sheetnames[-1]].iter_rows(values_only=True))
+    column = rows[0].index("电话" if "电话" in rows[0] else "電話")
+    return [str(row[column]) for row in rows[1:] if row[column]]
+
+
+async def reported_by_staff(world: World) -> None:
+    """An order whose reporter has a phone number on file (李阿姨, 13800000002), done with a fee."""
+    from core.models import Order
+
+    order = await completed_with_fee(world, "50")
+    reporter = await staff_id(world, "13800000002")
+    async with world.uow as uow:
+        (await uow.session.get_one(Order, order.id)).reporter_id = reporter
+        await uow.commit()
+
+
 @pytest.mark.parametrize(
     ("lang", "head", "staff", "reports"),
     [
@@ -264,7 +289,7 @@ async def test_report_in_chat_for_supervisors_only(
     supervisor = await world.staff_member("13800000004", lang)
     dispatcher = await world.staff_member("13800000003", lang)
     worker = await world.staff_member("13800000001", lang)
-    await completed_with_fee(world, "50")
+    await reported_by_staff(world)
 
     assert reports in labels(await menu_of(supervisor))
     assert reports not in labels(await menu_of(dispatcher))
@@ -273,6 +298,14 @@ async def test_report_in_chat_for_supervisors_only(
     assert head in text and staff in text
     assert ("张师傅" if lang == "zh-hans" else "張師傅") in text
     assert "50.00" in text
+    # Then the charts as pictures (categories, control chart) and the workbook as a file.
+    pareto, control = await supervisor.next_message(), await supervisor.next_message()
+    assert pareto.has_photo and ("排列图" in pareto.caption or "排列圖" in pareto.caption)
+    assert control.has_photo and "控制" in control.caption
+    book = await supervisor.next_message()
+    assert book.document is not None and book.document["file_name"] == "BX-2026-11.xlsx"
+    assert head in book.caption
+    assert await workbook_phones(world, book) == ["138****0002"]  # a supervisor reads it masked
 
     for other in (dispatcher, worker):
         await other.send_command("report")
@@ -281,4 +314,27 @@ async def test_report_in_chat_for_supervisors_only(
 
     async with world.uow as uow:
         rows = list(await uow.session.scalars(select(ReportExport)))
-        assert [(r.what, r.period) for r in rows] == [("chat", "2026-11")]
+        assert [(r.what, r.period) for r in rows] == [("chat+xlsx", "2026-11")]
+    world.emulator.assert_no_violations()
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])
+async def test_a_manager_s_report_shows_the_phone_numbers_and_is_recorded(
+    world: World, lang: str
+) -> None:
+    from sqlalchemy import select
+
+    from core.models import ReportExport
+
+    manager = await world.staff_member("13800000005", lang)
+    await reported_by_staff(world)
+    await manager.send_command("report")
+    messages = [await manager.next_message() for _ in range(4)]
+    assert [m.has_photo for m in messages] == [False, True, True, False]
+    assert await workbook_phones(world, messages[-1]) == ["13800000002"]
+    async with world.uow as uow:
+        [row] = list(await uow.session.scalars(select(ReportExport)))
+        assert (row.what, row.person_id) == (
+            "chat+xlsx+phones",
+            await staff_id(world, "13800000005"),
+        )
