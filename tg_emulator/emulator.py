@@ -157,6 +157,10 @@ class Emulator:
     def users(self) -> list[SimUser]:
         return list(self._users.values())
 
+    @property
+    def groups(self) -> list[SimGroup]:
+        return list(self._groups.values())
+
     def create_group(
         self,
         title: str,
