@@ -1,123 +1,93 @@
 """What each chat should have received, from the outbox, against what the emulator delivered.
 
-The outbox is the record of every message the bot meant to send (sealed: opened here with the
-data key). Per chat, the messages it sent are expected in the order they were written, each
-with the text of its last edit; the emulator's chat shows what arrived. A text that arrived more
-often than written is a copy (a message sent again after a crash or a lost answer); a text
-written and never arrived is missing; the first arrivals of the rest must keep the written
-order.
+The outbox records, for every message it sent, the message id Telegram gave it
+(`sent_message_id`). Per chat, a message the bot sent whose id no outbox row recorded is a
+copy: sent by a sender that did not live (or keep its lease) to record it, and sent again.
+A row recorded sent whose message never arrived is missing; and the recorded messages of a
+chat must have arrived in the order their rows were written (a copy may come before its
+recorded twin: it is the first of the two).
+
+A message sent in several calls (an album, a text beyond 4,096 characters) records one id
+only; the flows checked with this send neither.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import itertools
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from core.enums import OutboxKind, OutboxStatus
 from core.models import OutboxMessage
-from core.services.outbox import open_payload
 from core.uow import UnitOfWorkFactory
 from tg_emulator import Emulator
+from tg_emulator.state import Conversation
 
 
 @dataclass
 class ChatDeliveries:
     chat_id: int
     written: int
-    copies: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    copies: list[int] = field(default_factory=list)  # message ids
+    missing: list[int] = field(default_factory=list)  # outbox ids
     out_of_order: bool = False
 
 
-def _text(payload: dict) -> str | None:
-    text = payload.get("text")
-    if text is None:
-        text = payload.get("caption")
-    return text
-
-
-async def written_by_chat(uows: UnitOfWorkFactory) -> dict[int, list[str]]:
-    """Per chat, the text of every message the outbox sent, in the order written, as last
-    edited."""
-    columns = (
-        OutboxMessage.id,
-        OutboxMessage.chat_id,
-        OutboxMessage.kind,
-        OutboxMessage.payload_enc,
-        OutboxMessage.sent_message_id,
-        OutboxMessage.target_outbox_id,
-        OutboxMessage.target_message_id,
-    )
+async def recorded_by_chat(uows: UnitOfWorkFactory) -> dict[int, list[tuple[int, int | None]]]:
+    """Per chat, (outbox id, the message id recorded) of every message sent, in written order."""
     async with uows() as uow:
         rows = (
             await uow.session.execute(
-                select(*columns)
+                select(OutboxMessage.chat_id, OutboxMessage.id, OutboxMessage.sent_message_id)
                 .where(
-                    OutboxMessage.kind.in_([OutboxKind.SEND, OutboxKind.EDIT]),
+                    OutboxMessage.kind == OutboxKind.SEND,
                     OutboxMessage.status == OutboxStatus.SENT,
                 )
                 .order_by(OutboxMessage.id)
             )
         ).all()
-        cipher = uow.cipher
-    texts: dict[int, str] = {}
-    by_message_id: dict[tuple[int, int], int] = {}
-    order: dict[int, list[int]] = {}
-    for row in rows:
-        text = _text(open_payload(cipher, row.payload_enc))
-        if row.kind == OutboxKind.SEND:
-            texts[row.id] = text or ""
-            order.setdefault(row.chat_id, []).append(row.id)
-            if row.sent_message_id is not None:
-                by_message_id[(row.chat_id, row.sent_message_id)] = row.id
-            continue
-        target = row.target_outbox_id
-        if target is None and row.target_message_id is not None:
-            target = by_message_id.get((row.chat_id, row.target_message_id))
-        if target in texts and text is not None:
-            texts[target] = text
-    return {chat: [texts[i] for i in ids] for chat, ids in order.items()}
-
-
-def delivered_by_chat(emulator: Emulator) -> dict[int, list[str]]:
-    """Per chat (each person's private chat with the bot, each group), the bot's messages."""
-    chats: dict[int, list[str]] = {}
-    for user in emulator.users:
-        chats[user.chat_id] = [m.body for m in user.transcript() if m.from_bot]
-    for group in emulator.groups:
-        chats[group.chat_id] = [m.body for m in emulator.transcript(group.chat_id) if m.from_bot]
+    chats: dict[int, list[tuple[int, int | None]]] = {}
+    for chat_id, outbox_id, message_id in rows:
+        chats.setdefault(chat_id, []).append((outbox_id, message_id))
     return chats
 
 
-def compare(written: dict[int, list[str]], delivered: dict[int, list[str]]) -> list[ChatDeliveries]:
-    """Every chat whose deliveries differ from what was written in any way."""
+def conversations(emulator: Emulator) -> dict[int, Conversation]:
+    """Every chat the bot writes to: each person's private chat with it, each group."""
+    found = {
+        user.chat_id: emulator.private_conversation(emulator.default_bot, user)
+        for user in emulator.users
+    }
+    found.update({group.chat_id: group.conversation for group in emulator.groups})
+    return found
+
+
+def delivered_by_chat(emulator: Emulator) -> dict[int, list[int]]:
+    """Per chat, the ids of the bot's messages, in the order they arrived."""
+    return {
+        chat_id: [m.message_id for m in conversation.messages if m.from_bot]
+        for chat_id, conversation in conversations(emulator).items()
+    }
+
+
+def compare(
+    recorded: dict[int, list[tuple[int, int | None]]], delivered: dict[int, list[int]]
+) -> list[ChatDeliveries]:
+    """Every chat whose deliveries differ from what the outbox recorded, in any way."""
     found = []
-    for chat_id in written.keys() | delivered.keys():
-        expected, arrived = written.get(chat_id, []), delivered.get(chat_id, [])
-        wanted = Counter(expected)
-        extra = Counter(arrived) - wanted
-        missing = wanted - Counter(arrived)
-        seen: Counter[str] = Counter()
-        firsts = []
-        for text in arrived:
-            seen[text] += 1
-            if seen[text] <= wanted[text]:
-                firsts.append(text)
-        left = Counter(missing)
-        in_written_order = []
-        for text in expected:
-            if left[text]:
-                left[text] -= 1
-            else:
-                in_written_order.append(text)
+    for chat_id in recorded.keys() | delivered.keys():
+        rows, arrived = recorded.get(chat_id, []), delivered.get(chat_id, [])
+        ids = [message_id for _, message_id in rows]
+        there = set(arrived)
         result = ChatDeliveries(
             chat_id,
-            len(expected),
-            copies=list(extra.elements()),
-            missing=list(missing.elements()),
-            out_of_order=firsts != in_written_order,
+            len(rows),
+            copies=sorted(there - set(ids)),
+            missing=[outbox_id for outbox_id, message_id in rows if message_id not in there],
+            out_of_order=any(
+                a is not None and b is not None and a >= b for a, b in itertools.pairwise(ids)
+            ),
         )
         if result.copies or result.missing or result.out_of_order:
             found.append(result)
