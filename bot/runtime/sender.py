@@ -286,6 +286,9 @@ class OutboxSender:
         item: OutboxItem | None = None
         try:
             while lane:
+                if lane[0].kind == OutboxKind.SEND:
+                    # Before the lease is looked at: the wait may be a recording round long.
+                    await self._previous_send_recorded(chat_id)
                 item = lane.popleft()
                 until = self._leases.get(item.id)
                 if until is None or until - self.wall_clock.now() < self.lease / 2:
@@ -302,8 +305,6 @@ class OutboxSender:
                     self._outcome((item, None))
                     item = None
                     continue
-                if item.kind == OutboxKind.SEND:
-                    await self._previous_send_recorded(chat_id)
                 delivery = await self._send_one(item)
                 if not delivery.ok:
                     self._refused.add(chat_id)
