@@ -88,7 +88,8 @@ _AUTOCOMMIT_SIDES: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
 
 
 def _add_autocommit_side(engine: AsyncEngine, url: str, kwargs: dict[str, Any]) -> None:
-    side = create_async_engine(url, **{**kwargs, **_SIDE_POOL})
+    pool = _SIDE_POOL if "poolclass" not in kwargs else {"isolation_level": "AUTOCOMMIT"}
+    side = create_async_engine(url, **{**kwargs, **pool})
     _AUTOCOMMIT_SIDES[engine.sync_engine] = side
 
     @event.listens_for(engine.sync_engine, "engine_disposed")
