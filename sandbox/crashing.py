@@ -244,7 +244,7 @@ async def _bound(emulator: Emulator, runtime: Runtime, index: int) -> SimUser:
         await uow.commit()
     user = emulator.create_user(first_name=f"住户{index}", language_code="zh-hans")
     await user.send_command("start", args=created.code)
-    await user.next_message(timeout=60)
+    await user.next_message(timeout=180)  # the first bot may take long to start on a busy machine
     return user
 
 
