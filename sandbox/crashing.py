@@ -208,6 +208,11 @@ async def crash_intake(
             await _confirmed(people, confirms)
             await asyncio.sleep(rng.uniform(*then))
             kills.append({c: v.next_message_id for c, v in conversations(emulator).items()})
+            if not bot.alive:  # it ended by itself: that is a finding, not the harness's fault
+                code = bot.process.returncode if bot.process else None
+                report.problems.append(f"the bot ended by itself (exit {code}): see its log")
+                await bot.start()
+                continue
             await bot.kill()
             await bot.start()
         await _confirmed(people, confirms)
