@@ -14,9 +14,10 @@ import os
 import stat
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -73,7 +74,36 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args.setdefault("server_settings", {})["search_path"] = schema
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_recycle", RECYCLE_SECONDS)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _add_autocommit_side(engine, url, kwargs)
+    return engine
+
+
+# A few PostgreSQL connections beside an engine's pool, in autocommit: a statement there commits
+# at once and holds its row locks for itself alone, not until the unit of work that asked for it
+# commits. Its own pool, so that a unit of work holding a connection of the main pool never
+# waits for another connection of that pool (enough of them would wait for each other forever).
+_SIDE_POOL = {"pool_size": 2, "max_overflow": 2, "isolation_level": "AUTOCOMMIT"}
+_AUTOCOMMIT_SIDES: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
+
+
+def _add_autocommit_side(engine: AsyncEngine, url: str, kwargs: dict[str, Any]) -> None:
+    pool = _SIDE_POOL if "poolclass" not in kwargs else {"isolation_level": "AUTOCOMMIT"}
+    side = create_async_engine(url, **{**kwargs, **pool})
+    _AUTOCOMMIT_SIDES[engine.sync_engine] = side
+
+    @event.listens_for(engine.sync_engine, "engine_disposed")
+    def _dispose_side(_engine: Engine) -> None:
+        # Called inside AsyncEngine.dispose()'s greenlet: the side's connections close there.
+        side.sync_engine.dispose()
+
+
+def autocommit_side(engine: AsyncEngine | None) -> AsyncEngine | None:
+    """The engine's autocommit companion (PostgreSQL engines made by `create_engine`), None
+    where there is none: on SQLite, whose single writer would wait for the unit of work."""
+    if engine is None:
+        return None
+    return _AUTOCOMMIT_SIDES.get(engine.sync_engine)
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -140,7 +140,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _prepare_database(runtime: Runtime) -> None:
+async def prepare_database(runtime: Runtime) -> None:
     # The schema straight from the models: tests/test_migrations.py proves the migrations
     # build the same one, and this is several times faster per test.
     async with runtime.engine.begin() as connection:
@@ -189,7 +189,7 @@ async def running_world(
         emulator, runtime, Core.build(runtime), runtime.uow_factory.clock, framework, webhook
     )
     try:
-        await _prepare_database(runtime)
+        await prepare_database(runtime)
         world.start_bot()
         await world.started()
         yield world

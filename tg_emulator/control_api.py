@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .faults import FAULT_KINDS
+
 if TYPE_CHECKING:
     from .emulator import Emulator
     from .people import SimUser
@@ -203,8 +205,8 @@ async def stats(request: web.Request) -> web.Response:
 
 async def add_fault(request: web.Request) -> web.Response:
     body = await _body(request)
-    if body.get("kind") not in ("5xx", "slow", "drop"):
-        raise ControlError(400, 'kind must be "5xx", "slow" or "drop"')
+    if body.get("kind") not in FAULT_KINDS:
+        raise ControlError(400, 'kind must be "5xx", "429", "slow" or "drop"')
     methods = body.get("methods")
     if methods is not None and (
         not isinstance(methods, list) or not all(isinstance(m, str) for m in methods)
@@ -217,7 +219,9 @@ async def add_fault(request: web.Request) -> web.Response:
             seconds=None if body.get("seconds") is None else float(body["seconds"]),
             methods=methods,
             delay=float(body.get("delay", 1.0)),
+            delay_max=None if body.get("delay_max") is None else float(body["delay_max"]),
             status=int(body.get("status", 502)),
+            retry_after=int(body.get("retry_after", 1)),
             after=int(body.get("after", 0)),
             times=None if body.get("times") is None else int(body["times"]),
         )

@@ -157,6 +157,10 @@ class Emulator:
     def users(self) -> list[SimUser]:
         return list(self._users.values())
 
+    @property
+    def groups(self) -> list[SimGroup]:
+        return list(self._groups.values())
+
     def create_group(
         self,
         title: str,
@@ -383,19 +387,23 @@ class Emulator:
         seconds: float | None = None,
         methods: list[str] | None = None,
         delay: float = 1.0,
+        delay_max: float | None = None,
         status: int = 502,
+        retry_after: int = 1,
         after: int = 0,
         times: int | None = None,
     ) -> FaultRule:
         """Inject a fault into a share of Bot API calls, for `seconds` or until cleared; after
-        `after` matching calls, `times` times at most."""
+        `after` matching calls, `times` times at most (tg_emulator/faults.py)."""
         return self.faults.add(
             kind,
             share=share,
             seconds=seconds,
             methods=methods,
             delay=delay,
+            delay_max=delay_max,
             status=status,
+            retry_after=retry_after,
             after=after,
             times=times,
         )

@@ -1,4 +1,4 @@
-"""Injected failures: 5xx answers, slow answers and dropped connections."""
+"""Injected failures: 5xx answers, 429 answers, slow answers and dropped connections."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["5xx", "slow", "drop"]
-FAULT_KINDS: tuple[str, ...] = ("5xx", "slow", "drop")
+FaultKind = Literal["5xx", "429", "slow", "drop"]
+FAULT_KINDS: tuple[str, ...] = ("5xx", "429", "slow", "drop")
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
@@ -20,7 +20,9 @@ class FaultRule:
     until: float | None = None  # time.monotonic() deadline; None = until cleared
     methods: frozenset[str] | None = None  # lower-case method names; None = all
     delay: float = 1.0
+    delay_max: float | None = None  # a slow call waits between delay and delay_max seconds
     status: int = 502
+    retry_after: int = 1  # what a 429 asks the bot to wait, in seconds
     after: int = 0  # matching calls let through before the fault starts
     times: int | None = None  # how many calls it hits at most; None = no limit
 
@@ -52,18 +54,26 @@ class FaultInjector:
         seconds: float | None = None,
         methods: list[str] | None = None,
         delay: float = 1.0,
+        delay_max: float | None = None,
         status: int = 502,
+        retry_after: int = 1,
         after: int = 0,
         times: int | None = None,
     ) -> FaultRule:
         """`after`: let that many matching calls through first; `times`: hit at most that
-        many (the second piece of a long message, once, say)."""
+        many (the second piece of a long message, once, say). A slow call waits `delay`
+        seconds, or a random time between `delay` and `delay_max`; a 429 asks for
+        `retry_after` seconds."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {FAULT_KINDS}")
         if not 0.0 <= share <= 1.0:
             raise ValueError("share must be between 0.0 and 1.0")
         if kind == "5xx" and not 500 <= status <= 599:
             raise ValueError("status of a 5xx fault must be between 500 and 599")
+        if delay_max is not None and delay_max < delay:
+            raise ValueError("delay_max must not be below delay")
+        if retry_after < 1:
+            raise ValueError("retry_after must be 1 second or more")
         if after < 0 or (times is not None and times < 1):
             raise ValueError("after must be 0 or more, times 1 or more")
         rule = FaultRule(
@@ -72,12 +82,19 @@ class FaultInjector:
             until=None if seconds is None else time.monotonic() + seconds,
             methods=None if methods is None else frozenset(m.lower() for m in methods),
             delay=delay,
+            delay_max=delay_max,
             status=status,
+            retry_after=retry_after,
             after=after,
             times=times,
         )
         self.rules.append(rule)
         return rule
+
+    def delay_of(self, rule: FaultRule) -> float:
+        if rule.delay_max is None:
+            return rule.delay
+        return self.rng.uniform(rule.delay, rule.delay_max)
 
     def clear(self) -> None:
         self.rules.clear()

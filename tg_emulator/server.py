@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request
+from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request, too_many_requests
 from .methods import dispatch
 from .spec import Upload
 
@@ -86,13 +86,16 @@ async def handle_bot_api(request: web.Request) -> web.StreamResponse:
 
     for fault in emulator.faults.pick(method.name):
         if fault.kind == "slow":
-            await asyncio.sleep(fault.delay)
+            await asyncio.sleep(emulator.faults.delay_of(fault))
         elif fault.kind == "drop":
             # Read the request first so the client sees the connection die mid-call.
             await request.read()
             if request.transport is not None:
                 request.transport.close()
             raise asyncio.CancelledError
+        elif fault.kind == "429":
+            emulator.too_many_requests += 1
+            return _answer(too_many_requests(fault.retry_after))
         else:
             emulator.errors += 1
             return web.json_response(

@@ -16,7 +16,9 @@ Leases: whatever this process holds (in a lane, at a rate limiter, being sent or
 its lease renewed every quarter of a lease by a heartbeat that lives as long as the process. A
 lease therefore runs out only under a process that died or has not reached the database for
 most of a lease; then another sender takes the message over, and the message that was being
-sent at that moment (at most one per chat) may go out twice.
+sent at that moment may go out twice. A chat's next new message waits until the previous one
+is recorded as sent, so that whatever ends a process repeats at most one new message per chat
+(the one sent or being sent and not yet recorded).
 """
 
 from __future__ import annotations
@@ -162,6 +164,13 @@ class OutboxSender:
         self._wake_when_recorded: set[int] = set()
         self._outcomes: list[Outcome] = []
         self._gathered = asyncio.Event()  # RECORD_GATHER_MAX outcomes are waiting
+        # Per chat, new messages sent and not yet recorded (none or one), and the event of
+        # the next round recorded: a process killed before recording a send has it sent again
+        # by the next, so a lane sends a chat's next new message only once the previous one is
+        # recorded. A crash repeats at most one new message per chat. (An edit made again
+        # changes nothing, and edits are not held back.)
+        self._unrecorded_sends: dict[int, int] = {}
+        self._round_recorded = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -277,6 +286,9 @@ class OutboxSender:
         item: OutboxItem | None = None
         try:
             while lane:
+                if lane[0].kind == OutboxKind.SEND:
+                    # Before the lease is looked at: the wait may be a recording round long.
+                    await self._previous_send_recorded(chat_id)
                 item = lane.popleft()
                 until = self._leases.get(item.id)
                 if until is None or until - self.wall_clock.now() < self.lease / 2:
@@ -451,7 +463,33 @@ class OutboxSender:
                 log.warning("recording %d sent outbox items failed: %r", len(outcomes), exc)
             await asyncio.sleep(pause)
 
+    async def _previous_send_recorded(self, chat_id: int) -> None:
+        while self._unrecorded_sends.get(chat_id):
+            await self._round_recorded.wait()
+
+    def _sends_recorded(self, outcomes: list[Outcome]) -> None:
+        """A round was recorded (or given up on: its leases run out): the lanes waiting for it
+        go on."""
+        for outcome in outcomes:
+            if self._is_send(outcome):
+                chat_id = outcome[0].chat_id
+                left = self._unrecorded_sends.get(chat_id, 0) - 1
+                if left > 0:
+                    self._unrecorded_sends[chat_id] = left
+                else:
+                    self._unrecorded_sends.pop(chat_id, None)
+        self._round_recorded.set()
+        self._round_recorded = asyncio.Event()
+
+    @staticmethod
+    def _is_send(outcome: Outcome) -> bool:
+        item, delivery = outcome
+        return item.kind == OutboxKind.SEND and delivery is not None and delivery.ok
+
     def _outcome(self, outcome: Outcome) -> None:
+        if self._is_send(outcome):
+            chat_id = outcome[0].chat_id
+            self._unrecorded_sends[chat_id] = self._unrecorded_sends.get(chat_id, 0) + 1
         self._outcomes.append(outcome)
         if len(self._outcomes) >= RECORD_GATHER_MAX:
             self._gathered.set()
@@ -480,6 +518,7 @@ class OutboxSender:
                 await self._record_patiently(kept)
             finally:
                 self._recording -= ids
+                self._sends_recorded(outcomes)
             wake = any(item.id in self._claimed for item, _ in outcomes)
             for item, delivery in outcomes:
                 self._abandon(item.chat_id, [item.id])

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core import lifecycle, logcontext
+from core.db import autocommit_side
 from core.enums import OPEN_STATUSES, OrderKind, OrderStatus, Priority, Role
 from core.errors import NotFound
 from core.i18n import place
@@ -110,22 +111,29 @@ class NewOrder:
 async def _next_number(uow: UnitOfWork, estate: Estate) -> str:
     """`BX-20261123-0007`: the estate's code, its local date, the day's sequence.
 
-    One atomic upsert, so two orders registered at the same moment never share a number. It runs
-    in the registration's own transaction: a second connection per registration could exhaust
-    the pool under load (every registration holding one connection and waiting for another).
+    One atomic upsert, so two orders registered at the same moment never share a number. On
+    PostgreSQL it runs on a connection of its own in autocommit (core.db.autocommit_side): the
+    counter row is locked for that one statement, not until the registration commits, so a
+    registration never waits for another. A registration rolled back leaves a gap in the day's
+    sequence; the numbers stay unique and readable. SQLite has one writer anyway: there the
+    upsert is part of the registration's transaction, and there are no gaps.
     """
     day = uow.clock.now().astimezone(ZoneInfo(estate.timezone)).date()
     return _format_number(estate, day, await _bump_counter(uow.session, estate.id, day))
 
 
 async def _bump_counter(session: AsyncSession, estate_id: int, day: date) -> int:
+    side = autocommit_side(session.bind) if session.bind.dialect.name == "postgresql" else None
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = insert(OrderCounter).values(estate_id=estate_id, day=day, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=[OrderCounter.estate_id, OrderCounter.day],
         set_={"last": OrderCounter.last + 1},
     ).returning(OrderCounter.last)
-    return (await session.execute(statement)).scalar_one()
+    if side is None:
+        return (await session.execute(statement)).scalar_one()
+    async with side.connect() as connection:
+        return (await connection.execute(statement)).scalar_one()
 
 
 def _format_number(estate: Estate, day: date, sequence: int) -> str:

@@ -1,4 +1,4 @@
-"""Injected faults: 5xx answers, slow answers, dropped connections, time windows."""
+"""Injected faults: 5xx and 429 answers, slow answers, dropped connections, time windows."""
 
 from __future__ import annotations
 
@@ -65,3 +65,31 @@ async def test_a_fault_after_some_calls_and_only_so_many_times(
     assert (await api("getWebhookInfo"))[0] == 200  # not counted: another method
     with pytest.raises(ValueError, match="times"):
         emulator.add_fault("5xx", times=0)
+
+
+async def test_a_429_asks_to_wait(emulator: Emulator, bot: BotState, api: ApiCall) -> None:
+    emulator.add_fault("429", methods=["sendMessage"], retry_after=3, times=1)
+    user = emulator.create_user()
+    await user.send_text("hi")
+    status, body = await api("sendMessage", chat_id=user.id, text="later")
+    assert status == 429 and body == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 3",
+        "parameters": {"retry_after": 3},
+    }
+    assert user.transcript()[-1].from_bot is False  # nothing was delivered
+    assert emulator.stats()["too_many_requests"] == 1
+    assert (await api("sendMessage", chat_id=user.id, text="now"))[0] == 200
+
+
+@pytest.mark.emulator(seed=3)
+async def test_slow_answers_take_a_random_time_in_a_range(
+    emulator: Emulator, bot: BotState, api: ApiCall
+) -> None:
+    rule = emulator.add_fault("slow", delay=0.05, delay_max=0.2)
+    waits = [emulator.faults.delay_of(rule) for _ in range(50)]
+    assert all(0.05 <= wait <= 0.2 for wait in waits) and len(set(waits)) == 50
+    assert (await api("getMe"))[0] == 200
+    with pytest.raises(ValueError, match="delay_max"):
+        emulator.add_fault("slow", delay=1.0, delay_max=0.5)
