@@ -155,8 +155,10 @@ def demo(
 
 def main() -> None:
     from bot.cli.admin import mount
+    from bot.cli.greetings import greeting_app
     from bot.cli.notices import notice_app
 
     mount(app)
     app.add_typer(notice_app, name="notice")
+    app.add_typer(greeting_app, name="greeting")
     app()
