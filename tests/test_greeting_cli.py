@@ -70,7 +70,9 @@ def test_list_show_set_and_reset(db_url: str, tmp_path: Path) -> None:
     assert "default" in listed and "own" not in listed.split("text", 1)[1]
 
     shown = _run("show", "BX", "mid_autumn")
-    assert "中秋快乐！碧溪花园" in shown and "中秋快樂！碧溪花園" in shown and "default text" in shown
+    assert (
+        "中秋快乐！碧溪花园" in shown and "中秋快樂！碧溪花園" in shown and "default text" in shown
+    )
 
     changed = _run(
         "set", "BX", "mid_autumn", "--locale", "zh_Hant", "--text", "月圓人團圓，中秋快樂！"

@@ -64,7 +64,8 @@ async def _estate_id(ctx: Context) -> int:
 
 
 def _button(ctx: Context, label: str, op: GreetingOp, festival: int = 0) -> Button:
-    return Button(ctx.t(label), GreetingStep(ctx.nonce, op, festival))
+    """`label` already in the reader's script."""
+    return Button(label, GreetingStep(ctx.nonce, op, festival))
 
 
 @router.button(Menu)
@@ -102,9 +103,9 @@ async def on_step(ctx: Context, payload: GreetingStep) -> None:
         current = await greeting_texts.text_of(ctx.uow, estate_id, FESTIVALS[payload.festival])
         ctx.remember(festival=current.festival)
         ctx.set_step("text")
-        rows = [[_button(ctx, CANCEL, GreetingOp.CANCEL)]]
+        rows = [[_button(ctx, ctx.t(CANCEL), GreetingOp.CANCEL)]]
         if current.own:
-            rows.insert(0, [_button(ctx, DEFAULT, GreetingOp.DEFAULT)])
+            rows.insert(0, [_button(ctx, ctx.t(DEFAULT), GreetingOp.DEFAULT)])
         text = f"{greeting_card(ctx.t, current)}\n\n{ctx.t(ASK_TEXT)}"
         await ctx.edit(Reply(text, buttons=rows))
         return
@@ -153,7 +154,10 @@ async def on_text(ctx: Context) -> None:
     ctx.set_step("preview")
     preview = GreetingText(ctx.state.data["festival"], hans, hant, True, None)
     rows = [
-        [_button(ctx, SAVE, GreetingOp.SAVE), _button(ctx, WRITE_OTHER, GreetingOp.OTHER)],
-        [_button(ctx, CANCEL, GreetingOp.CANCEL)],
+        [
+            _button(ctx, ctx.t(SAVE), GreetingOp.SAVE),
+            _button(ctx, ctx.t(WRITE_OTHER), GreetingOp.OTHER),
+        ],
+        [_button(ctx, ctx.t(CANCEL), GreetingOp.CANCEL)],
     ]
     await ctx.reply(Reply(f"{ctx.t(PREVIEW)}\n\n{greeting_card(ctx.t, preview)}", buttons=rows))
