@@ -155,7 +155,9 @@ async def guanjia(args: argparse.Namespace, emulator: Emulator, url: str) -> tup
             ALLOW_PAID_BROADCAST="true" if args.paid else "false",
             LOG_LEVEL="WARNING",
         )
-        process = await start_bot_process(emulator.base_url, env, "aiogram")
+        log = Path(tempfile.gettempdir()) / f"bench-broadcast-{os.getpid()}.log"
+        print(f"the bot's log: {log}")
+        process = await start_bot_process(emulator.base_url, env, "aiogram", log)
         person = emulator.create_user(first_name="问路人", language_code="zh-hans")
         try:
             await person.send_command("start")
