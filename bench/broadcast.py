@@ -51,7 +51,6 @@ from sandbox.broadcast import (
 )
 from sandbox.world import BOT_USERNAME, SAMPLE_ESTATE, TOKEN
 from tg_emulator import Emulator, SimUser
-from tg_emulator.errors import NoMessageError
 from tg_emulator.limits import RateLimits
 from tg_emulator.state import BotState
 
@@ -74,6 +73,7 @@ class Run:
     rest_rss_mb: float | None = None  # before the broadcast
     latencies: list[float] = field(default_factory=list)
     delivered: int = 0
+    failed: int = 0
 
     @property
     def rate(self) -> float:
@@ -120,16 +120,22 @@ async def watch(run: Run, emulator: Emulator, bot: BotState, users: list[SimUser
         await asyncio.sleep(0.05 if run.limit > 100 else 0.2)
 
 
-async def probe(person: SimUser, latencies: list[float], stop: asyncio.Event) -> None:
-    """A resident writing /menu every two seconds: the time to the bot's answer."""
+async def probe(
+    emulator: Emulator, person: SimUser, latencies: list[float], stop: asyncio.Event
+) -> None:
+    """A person writing /menu every two seconds: the time until the bot's answer is in the
+    chat (counted in the emulator, so that no earlier message is taken for the answer)."""
+    conversation = emulator.private_conversation(emulator.default_bot, person)
+
+    def answers() -> int:
+        return sum(1 for message in conversation.messages if message.from_bot)
+
     while not stop.is_set():
+        before = answers()
         began = time.monotonic()
         await person.send_command("menu")
-        try:
-            await person.next_message(timeout=30)
-            latencies.append(time.monotonic() - began)
-        except NoMessageError:
-            latencies.append(float("inf"))
+        await conversation.changes.wait_for(lambda seen=before: answers() > seen or None, 30)
+        latencies.append(time.monotonic() - began if answers() > before else float("inf"))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 2.0)
 
@@ -145,7 +151,9 @@ async def guanjia(args: argparse.Namespace, emulator: Emulator, url: str) -> tup
             await importer.import_csv(uow, SAMPLE_ESTATE.read_bytes())
             users = await seed_residents(uow, emulator, args.recipients)
             await uow.commit()
-        print(f"{args.recipients} residents written in {time.monotonic() - began:.1f} s")
+        print(
+            f"{args.recipients} residents written in {time.monotonic() - began:.1f} s", flush=True
+        )
         env = bot_environment(
             url,
             key,
@@ -156,19 +164,21 @@ async def guanjia(args: argparse.Namespace, emulator: Emulator, url: str) -> tup
             LOG_LEVEL="WARNING",
         )
         log = Path(tempfile.gettempdir()) / f"bench-broadcast-{os.getpid()}.log"
-        print(f"the bot's log: {log}")
+        print(f"the bot's log: {log}", flush=True)
         process = await start_bot_process(emulator.base_url, env, "aiogram", log)
         person = emulator.create_user(first_name="问路人", language_code="zh-hans")
         try:
             await person.send_command("start")
-            await person.next_message(timeout=60)  # the bot is up
+            await person.next_message(
+                timeout=180
+            )  # the bot is up (slow to start on a busy machine)
             await asyncio.sleep(3)  # and its start-up routines are done
             emulator.reset_stats()
             run = Run("Guanjia (aiogram, outbox sender)", args.recipients, limit(args))
             run.rest_rss_mb = peak_rss_mb(process.pid, "VmRSS")
             run.started = time.monotonic()
             stop = asyncio.Event()
-            prober = asyncio.create_task(probe(person, run.latencies, stop))
+            prober = asyncio.create_task(probe(emulator, person, run.latencies, stop))
             watcher = asyncio.create_task(watch(run, emulator, emulator.default_bot, users))
             notice_id, written = await notice_to_estate(runtime.uow_factory, TEXT, paid=args.paid)
             written_at = time.monotonic() - run.started
@@ -229,7 +239,12 @@ async def peer(args: argparse.Namespace, emulator: Emulator, extra: dict) -> Run
     run.delivered = delivered(emulator, bot, users)
     run.too_many = emulator.too_many_requests
     run.peak_rss_mb = result["rss"]
-    print(f"peer: {result['failed']} sends failed, its own wall time {result['wall']:.1f} s")
+    print(
+        f"peer: {result['failed']} sends failed ({result['errors']}), its own wall time "
+        f"{result['wall']:.1f} s",
+        flush=True,
+    )
+    run.failed = result["failed"]
     return run
 
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from telegram.ext import AIORateLimiter, ExtBot
@@ -36,18 +37,21 @@ async def send_all(base_url: str, token: str, jobs: list[list], paid: bool) -> d
         request=HTTPXRequest(connection_pool_size=64, pool_timeout=120),
     )
     failed = 0
+    errors: Counter[str] = Counter()
 
     async def send(chat_id: int, text: str) -> None:
         nonlocal failed
         try:
             await bot.send_message(chat_id, text, allow_paid_broadcast=paid or None)
-        except Exception:  # counted: the figure says how many
+        except Exception as exc:  # counted: the figure says how many, and what
             failed += 1
+            errors[type(exc).__name__] += 1
 
     async with bot:
         began = time.monotonic()
         await asyncio.gather(*(send(chat_id, text) for chat_id, text in jobs))
-        return {"wall": time.monotonic() - began, "failed": failed, "rss": peak_rss_mb()}
+        wall = time.monotonic() - began
+        return {"wall": wall, "failed": failed, "errors": dict(errors), "rss": peak_rss_mb()}
 
 
 def main() -> None:

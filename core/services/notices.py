@@ -482,19 +482,17 @@ async def write_batch(
         row.status, row.finished_at = NoticeStatus.SENT, uow.clock.now()
         return 0
     payloads: dict[str, dict[str, Any]] = {}
-    links = []
+    messages = []
     for identity_id, chat_id, chosen, language_code in recipients:
         locale = chosen or resolve_locale(language_code, default_locale)
         if locale not in payloads:
             payloads[locale] = render(view, locale)
-        outbox_id = await outbox.enqueue(
-            uow,
-            chat_id,
-            payloads[locale],
-            identity_id=identity_id,
-            paid_broadcast=paid_broadcast,
-        )
-        links.append({"notice_id": row.id, "identity_id": identity_id, "outbox_id": outbox_id})
+        messages.append((chat_id, identity_id, payloads[locale]))
+    outbox_ids = await outbox.enqueue_many(uow, messages, paid_broadcast=paid_broadcast)
+    links = [
+        {"notice_id": row.id, "identity_id": identity_id, "outbox_id": outbox_id}
+        for (_, identity_id, _), outbox_id in zip(messages, outbox_ids, strict=True)
+    ]
     insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
     await uow.session.execute(insert(NoticeRecipient), links)
     row.cursor = recipients[-1][0]
