@@ -182,7 +182,9 @@ async def guanjia(args: argparse.Namespace, emulator: Emulator, url: str) -> tup
             watcher = asyncio.create_task(watch(run, emulator, emulator.default_bot, users))
             notice_id, written = await notice_to_estate(runtime.uow_factory, TEXT, paid=args.paid)
             written_at = time.monotonic() - run.started
-            assert written == args.recipients, written
+            # The bot's own minute tick may write some of the batches meanwhile (the cursor
+            # keeps them apart): `written` is this command's share.
+            assert written <= args.recipients, written
             await asyncio.wait_for(watcher, args.recipients / run.limit * 3 + 120)
             stop.set()
             await prober
