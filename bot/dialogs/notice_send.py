@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation.context import Context
 from bot.conversation.events import Kind
-from bot.conversation.payloads import Payload
+from bot.conversation.payloads import InvalidPayload, Payload
 from bot.conversation.replies import Button, Reply
 from bot.conversation.routing import Router
 from bot.dialogs.notice_time import parse_send_time
@@ -40,6 +40,9 @@ BAD_AT = N_(
 )
 CONFIRM_AT = N_("Send notice {id} on {time}? Tap Confirm, or write another time.")
 SCHEDULED = N_("Notice {id} will be sent on {time}.")
+
+
+MAX_MINUTE = 100_000_000  # minutes since 1970: the year 2160
 
 
 class SendOp(StrEnum):
@@ -125,6 +128,8 @@ async def on_time(ctx: Context) -> None:
 
 @router.button(NoticeAt)
 async def on_confirm(ctx: Context, payload: NoticeAt) -> None:
+    if not 0 < payload.minute < MAX_MINUTE:
+        raise InvalidPayload("no such time")
     at = datetime.fromtimestamp(payload.minute * 60, UTC)
     notice = await notices.send_by(
         ctx.uow, payload.notice_id, ctx.person_id, _report_to(ctx), at=at
