@@ -185,7 +185,7 @@ async def guanjia(args: argparse.Namespace, emulator: Emulator, url: str) -> tup
             # The bot's own minute tick may write some of the batches meanwhile (the cursor
             # keeps them apart): `written` is this command's share.
             assert written <= args.recipients, written
-            await asyncio.wait_for(watcher, args.recipients / run.limit * 3 + 120)
+            await asyncio.wait_for(watcher, args.recipients / min(run.limit, 50) + 300)
             stop.set()
             await prober
             run.too_many = emulator.too_many_requests
