@@ -539,6 +539,8 @@ class Notice(Base):
     status: Mapped[str] = mapped_column(String(16))
     text_hans: Mapped[str] = mapped_column(Text)
     text_hant: Mapped[str] = mapped_column(Text)
+    # A photo sent with the text as its caption: the Telegram file_id the writer's photo got.
+    photo: Mapped[str | None] = mapped_column(String(200))
     # Planned works: where, from when to when.
     place: Mapped[str | None] = mapped_column(String(200))
     starts_at: Mapped[datetime | None]

@@ -78,3 +78,25 @@ def test_voices_with_a_long_text_or_other_media_go_before_the_text() -> None:
         SendVoice("v2"),
         SendText("看图", with_markup=True),
     ]
+
+
+def test_a_notice_with_a_photo_goes_as_its_caption_or_before_a_long_text() -> None:
+    from datetime import UTC, datetime
+
+    from bot.views.notices import render
+    from core.services.notices import Audience, NoticeKind, NoticeStatus, NoticeView
+
+    def notice(text: str) -> NoticeView:
+        now = datetime(2026, 12, 2, tzinfo=UTC)
+        return NoticeView(
+            1, 1, NoticeKind.EVENT, NoticeStatus.SENDING, text, text, Audience(), None, None,
+            None, None, None, now, "Asia/Shanghai", photo="AgACAgIAAx0-file-id",
+        )  # fmt: skip
+
+    short = plan_send(render(notice("周六亲子活动"), "zh_Hans"))
+    assert short == [
+        SendPhoto("AgACAgIAAx0-file-id", caption="【社区活动】\n周六亲子活动", with_markup=True)
+    ]
+    long_text = "活" * CAPTION_LIMIT
+    steps = plan_send(render(notice(long_text), "zh_Hans"))
+    assert steps == [SendPhoto("AgACAgIAAx0-file-id"), SendText(f"【社区活动】\n{long_text}", True)]

@@ -175,6 +175,7 @@ def demo(
 def main() -> None:
     from bot.cli.admin import mount
     from bot.cli.estates import estate_app
+    from bot.cli.greetings import greeting_app
     from bot.cli.notices import notice_app
     from bot.cli.surveys import survey_app
 
@@ -182,4 +183,5 @@ def main() -> None:
     app.add_typer(notice_app, name="notice")
     app.add_typer(estate_app, name="estate")
     app.add_typer(survey_app, name="survey")
+    app.add_typer(greeting_app, name="greeting")
     app()

@@ -92,6 +92,29 @@ class RateLimits:
         self.rates = rates
         self.overall = AsyncLimiter(rates.per_second, 1)
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        # Answers to people talking to the bot go before claimed messages (a broadcast's,
+        # retries, routines'): claimed ones wait for the overall limiter one at a time, and only
+        # while no answer waits, so an answer queues behind at most one of them.
+        self._one_claimed_at_a_time = asyncio.Lock()
+        self._answers_waiting = 0
+        self._no_answer_waiting = asyncio.Event()
+        self._no_answer_waiting.set()
+
+    async def overall_turn(self, answer: bool) -> None:
+        """Waits for the overall limit; an `answer` goes before claimed messages."""
+        if answer:
+            self._answers_waiting += 1
+            self._no_answer_waiting.clear()
+            try:
+                await self.overall.acquire()
+            finally:
+                self._answers_waiting -= 1
+                if self._answers_waiting == 0:
+                    self._no_answer_waiting.set()
+            return
+        async with self._one_claimed_at_a_time:
+            await self._no_answer_waiting.wait()
+            await self.overall.acquire()
 
     def _new_chat_limiter(self, chat_id: int) -> AsyncLimiter:
         rates = self.rates
@@ -325,7 +348,7 @@ class OutboxSender:
         if item.kind == OutboxKind.SEND:
             await self.limits.for_chat(item.chat_id).acquire()
         if not item.paid_broadcast:
-            await self.limits.overall.acquire()
+            await self.limits.overall_turn(answer=item.id not in self._claimed)
         try:
             return await self.transport.deliver(item)
         except Exception as exc:

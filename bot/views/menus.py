@@ -32,6 +32,7 @@ class MenuItem(StrEnum):
     HOMES = "homes"
     NOTICES = "notices"
     NEW_NOTICE = "notice"
+    GREETING_TEXTS = "greetings"
     RESUME = "resume"
     MENU = "menu"
     MY_JOBS = "jobs"
@@ -139,7 +140,12 @@ def staff_rows(ctx: Context, counts: DeskCounts, apart: bool) -> list[list[Butto
             ]
         )
     if ctx.roles & NOTICE_ROLES:
-        rows.append([work(MenuItem.NEW_NOTICE, ctx.t("Send a notice"))])
+        rows.append(
+            [
+                work(MenuItem.NEW_NOTICE, ctx.t("Send a notice")),
+                work(MenuItem.GREETING_TEXTS, ctx.t("Holiday greeting texts")),
+            ]
+        )
     if ctx.roles & SURVEY_ROLES:
         rows.append([work(MenuItem.SURVEYS, ctx.t("Satisfaction surveys"))])
     return rows

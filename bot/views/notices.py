@@ -11,7 +11,7 @@ from typing import Any
 from bot.conversation.payloads import Payload
 from bot.conversation.replies import Button, Reply
 from core.i18n import N_, Translator
-from core.services.notices import NoticeKind, NoticeView
+from core.services.notices import NoticeKind, NoticeView, Who
 
 KIND_LABELS = {
     NoticeKind.GREETING: N_("Holiday greeting"),
@@ -20,6 +20,11 @@ KIND_LABELS = {
     NoticeKind.EVENT: N_("Community event"),
     NoticeKind.RULES: N_("Rules and fees"),
     NoticeKind.URGENT: N_("Urgent notice"),
+}
+WHO_LABELS = {
+    Who.RESIDENTS: N_("Residents"),
+    Who.STAFF: N_("Staff"),
+    Who.BOTH: N_("Residents and staff"),
 }
 HEADLINE = N_("[{kind}]")
 REMINDER = N_("[Reminder: {kind} tomorrow]")
@@ -66,8 +71,11 @@ def notice_text(t: Translator, notice: NoticeView, validity: bool = False) -> st
 
 
 def render(notice: NoticeView, locale: str) -> dict[str, Any]:
-    """The outbox payload of a notice for a reader of `locale` (core.services.notices.Render)."""
-    return Reply(notice_text(Translator(locale, notice.timezone), notice)).to_payload()
+    """The outbox payload of a notice for a reader of `locale` (core.services.notices.Render):
+    with a photo, the photo with the text as its caption (or, over a caption's length, the photo
+    and then the text: bot.channels.delivery_plan)."""
+    text = notice_text(Translator(locale, notice.timezone), notice)
+    return Reply(text, photos=[notice.photo] if notice.photo else []).to_payload()
 
 
 def notice_list(t: Translator, found: list[NoticeView], greetings_off: bool) -> Reply:

@@ -81,7 +81,7 @@ DEFAULT_GREETING_TIME = time(9, 0)
 
 # The festivals greeted, known by the names the `holidays` package gives them in English (the
 # dates always come from the package). Eves, observed days and memorial days are not greeted.
-_FESTIVALS = (
+FESTIVAL_PATTERNS = (
     ("spring_festival", re.compile(r"^Chinese New Year(?!'s Eve)")),
     ("new_year", re.compile(r"^(New Year's Day|Founding Day of the Republic of China)$")),
     ("qingming", re.compile(r"^Tomb-Sweeping Day$")),
@@ -108,12 +108,17 @@ DEFAULT_TEXTS = {
 }
 
 
+def calendar_days(region: str, year: int) -> list[date]:
+    """The public holidays of the region in a year (greeted or not)."""
+    return list(_calendar(region, "en_US", year).keys())
+
+
 def festival_code(region: str, day: date) -> str | None:
     """The greeted festival on `day` in the region, by the package's calendar; None if none."""
     for name in _calendar(region, "en_US", day.year).get_list(day):
         if "(observed)" in name:
             continue
-        for code, pattern in _FESTIVALS:
+        for code, pattern in FESTIVAL_PATTERNS:
             if pattern.search(name):
                 return code
     return None

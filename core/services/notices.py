@@ -106,6 +106,7 @@ class NewNotice:
     valid_until: datetime | None = None
     other_text: str | None = None  # the writer's own version of the other script
     created_by: int | None = None
+    photo: str | None = None  # a Telegram file_id, sent with the text as its caption
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class NoticeView:
     created_at: datetime
     timezone: str
     reminder: bool = False  # the day-before reminder of planned works
+    photo: str | None = None
 
     def text(self, locale: str) -> str:
         return self.text_hant if locale == "zh_Hant" else self.text_hans
@@ -160,6 +162,7 @@ def _view(row: Notice, timezone: str) -> NoticeView:
         created_at=row.created_at,
         timezone=timezone,
         reminder=row.reminder_of is not None,
+        photo=row.photo,
     )
 
 
@@ -193,17 +196,30 @@ async def require_sender(uow: UnitOfWork, person_id: int | None, estate_id: int)
         raise PermissionDenied()
 
 
+async def sender_of(uow: UnitOfWork, notice_id: int, person_id: int | None) -> NoticeView:
+    """The notice, if this person may send it now (a manager or admin of its estate)."""
+    notice = await get(uow, notice_id)
+    await require_sender(uow, person_id, notice.estate_id)
+    return notice
+
+
+PAST = N_("That time has already passed. Please write a time to come.")
+
+
 async def send_by(
     uow: UnitOfWork,
     notice_id: int,
     person_id: int | None,
     report_to: tuple[int, int, int | None] | None = None,
+    at: datetime | None = None,
 ) -> NoticeView:
-    """A manager's "send now" in chat: checked against the notice's estate at every press.
-    `report_to` (chat, message, identity): the message to edit with the progress."""
-    notice = await get(uow, notice_id)
-    await require_sender(uow, person_id, notice.estate_id)
-    sending = await schedule(uow, notice_id)
+    """A manager's "send now" (or "send at `at`") in chat: checked against the notice's estate
+    at every press. `report_to` (chat, message, identity): the message to edit with the
+    progress once it is sending."""
+    await sender_of(uow, notice_id, person_id)
+    if at is not None and at <= uow.clock.now():
+        raise InvalidInput(PAST)
+    sending = await schedule(uow, notice_id, at)
     if report_to is not None:
         row = await uow.session.get_one(Notice, notice_id)
         chat_id, message_id, identity_id = report_to
@@ -285,6 +301,7 @@ async def create(uow: UnitOfWork, new: NewNotice) -> NoticeView:
         status=NoticeStatus.DRAFT,
         text_hans=hans,
         text_hant=hant,
+        photo=new.photo,
         place=new.place,
         starts_at=new.starts_at,
         ends_at=new.ends_at,
@@ -465,19 +482,17 @@ async def write_batch(
         row.status, row.finished_at = NoticeStatus.SENT, uow.clock.now()
         return 0
     payloads: dict[str, dict[str, Any]] = {}
-    links = []
+    messages = []
     for identity_id, chat_id, chosen, language_code in recipients:
         locale = chosen or resolve_locale(language_code, default_locale)
         if locale not in payloads:
             payloads[locale] = render(view, locale)
-        outbox_id = await outbox.enqueue(
-            uow,
-            chat_id,
-            payloads[locale],
-            identity_id=identity_id,
-            paid_broadcast=paid_broadcast,
-        )
-        links.append({"notice_id": row.id, "identity_id": identity_id, "outbox_id": outbox_id})
+        messages.append((chat_id, identity_id, payloads[locale]))
+    outbox_ids = await outbox.enqueue_many(uow, messages, paid_broadcast=paid_broadcast)
+    links = [
+        {"notice_id": row.id, "identity_id": identity_id, "outbox_id": outbox_id}
+        for (_, identity_id, _), outbox_id in zip(messages, outbox_ids, strict=True)
+    ]
     insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
     await uow.session.execute(insert(NoticeRecipient), links)
     row.cursor = recipients[-1][0]
@@ -534,6 +549,7 @@ async def remind_works(uow: UnitOfWork) -> list[int]:
             status=NoticeStatus.SENDING,
             text_hans=row.text_hans,
             text_hant=row.text_hant,
+            photo=row.photo,
             place=row.place,
             starts_at=row.starts_at,
             ends_at=row.ends_at,

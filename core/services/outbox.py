@@ -569,3 +569,39 @@ async def seal_clear_payloads(uow: UnitOfWork, limit: int) -> int:
             .values(payload_enc=seal_payload(uow.cipher, orjson.loads(row.payload_enc)))
         )
     return len(rows)
+
+
+async def enqueue_many(
+    uow: UnitOfWork,
+    messages: list[tuple[int, int | None, dict[str, Any]]],
+    paid_broadcast: bool = False,
+) -> list[int]:
+    """Writes (chat, identity, payload) messages due at once, in one statement: a broadcast's
+    batch. Under a writer's lease each goes through `enqueue` instead (its chats' order)."""
+    if writer_lease(uow) is not None:
+        return [
+            await enqueue(
+                uow, chat_id, payload, identity_id=identity_id, paid_broadcast=paid_broadcast
+            )
+            for chat_id, identity_id, payload in messages
+        ]
+    if not messages:
+        return []
+    now = uow.clock.now()
+    rows = [
+        {
+            "chat_id": chat_id,
+            "identity_id": identity_id,
+            "kind": OutboxKind.SEND.value,
+            "payload_enc": seal_payload(uow.cipher, payload),
+            "created_at": now,
+            "paid_broadcast": paid_broadcast,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+        }
+        for chat_id, identity_id, payload in messages
+    ]
+    statement = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+    ids = list((await uow.session.execute(statement, rows)).scalars())
+    uow.session.info[_WRITTEN] = True
+    return ids

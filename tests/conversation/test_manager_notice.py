@@ -18,12 +18,19 @@ async def _draft(world: World, manager) -> object:
     menu = await manager.next_message()
     kinds = await tap(manager, menu, "发布通知")
     assert "通知类型" in kinds.body
-    audience = await edit_by(
+    who = await edit_by(
         manager, kinds.message_id, manager.press(kinds.message_id, button(kinds, "施工通知"))
     )
+    audience = await edit_by(
+        manager, who.message_id, manager.press(who.message_id, button(who, "住户"))
+    )
     assert "全小区" in str(audience.buttons)
-    ask = await edit_by(
+    chosen = await edit_by(
         manager, audience.message_id, manager.press(audience.message_id, button(audience, "1栋"))
+    )
+    assert "✓1栋" in str(chosen.buttons) and "已选1栋" in str(chosen.buttons)
+    ask = await edit_by(
+        manager, chosen.message_id, manager.press(chosen.message_id, button(chosen, "完成"))
     )
     assert "另一种字体会自动生成" in ask.body
     await manager.send_text("更换电梯钢丝绳，请走楼梯。")
@@ -33,6 +40,9 @@ async def _draft(world: World, manager) -> object:
     await manager.send_text("12月5日")
     assert "格式" in (await manager.next_message()).body
     await manager.send_text("12-05 09:00-17:00")
+    photo = await manager.next_message()
+    assert "不附照片" in str(photo.buttons)
+    await manager.press(photo.message_id, button(photo, "不附照片"))
     return await manager.next_message()
 
 
