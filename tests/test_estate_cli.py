@@ -4,18 +4,15 @@ non-zero exit, a team's own digest time, and the history with who changed what."
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli_database
 from typer.testing import CliRunner
 
 from bot.cli.admin import admin_app
 from bot.cli.estates import estate_app
-from core.crypto import new_key
-from core.db import create_engine
 from core.estate_settings import SETTINGS
-from core.models import Base
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 
@@ -23,18 +20,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The sample estate in a fresh SQLite file, the environment pointing at it."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'guanjia.db'}"
-
-    async def schema() -> None:
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        await engine.dispose()
-
-    asyncio.run(schema())
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DATA_KEY", new_key())
+    cli_database(tmp_path, monkeypatch)
     runner = CliRunner()
     assert runner.invoke(admin_app, ["import", str(EXAMPLE)]).exit_code == 0
     return runner

@@ -10,14 +10,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli_database
 from typer.testing import CliRunner
 
 from bot.cli.admin import admin_app
 from bot.cli.greetings import greeting_app
 from core.clock import Clock
-from core.crypto import Cipher, new_key
+from core.crypto import Cipher
 from core.db import create_engine, session_factory
-from core.models import Base, Estate
+from core.models import Estate
 from core.services import greetings
 from core.uow import UnitOfWorkFactory
 
@@ -26,18 +27,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "estate.csv"
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'guanjia.db'}"
-
-    async def schema() -> None:
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        await engine.dispose()
-
-    asyncio.run(schema())
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DATA_KEY", new_key())
+    url, _key = cli_database(tmp_path, monkeypatch)
     result = CliRunner().invoke(admin_app, ["import", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     return url

@@ -7,16 +7,17 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli_database
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli.admin import admin_app
 from bot.cli.notices import notice_app
 from core.clock import Clock
-from core.crypto import Cipher, new_key
+from core.crypto import Cipher
 from core.db import create_engine, session_factory
 from core.enums import OutboxStatus
-from core.models import Base, ChatIdentity, OutboxMessage, UnitBinding
+from core.models import ChatIdentity, OutboxMessage, UnitBinding
 from core.services import outbox
 from core.uow import UnitOfWorkFactory
 
@@ -30,17 +31,8 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def key(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    async def schema() -> None:
-        engine = create_engine(db_url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        await engine.dispose()
-
-    asyncio.run(schema())
-    key = new_key()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("DATA_KEY", key)
+    url, key = cli_database(tmp_path, monkeypatch)
+    assert url == db_url
     return key
 
 

@@ -8,13 +8,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli_database
 from test_notice_cli import _chats_for_every_resident, _outbox
 from typer.testing import CliRunner
 
 from bot.cli.admin import admin_app
 from bot.cli.surveys import survey_app
-from core.db import create_engine
-from core.models import Base
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -26,19 +25,8 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def key(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    from core.crypto import new_key
-
-    async def schema() -> None:
-        engine = create_engine(db_url)
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-        await engine.dispose()
-
-    asyncio.run(schema())
-    key = new_key()
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("DATA_KEY", key)
+    url, key = cli_database(tmp_path, monkeypatch)
+    assert url == db_url
     return key
 
 
