@@ -1,5 +1,6 @@
-"""One scheduler leads: on PostgreSQL the holder of an advisory lock, kept on a connection of
-its own for as long as the process lives; SQLite serves one machine, which always leads.
+"""One process leads a role (the scheduler; polling): on PostgreSQL the holder of an advisory
+lock, kept on a connection of its own for as long as the process lives; SQLite serves one
+machine, which always leads.
 
 A follower asks again at every tick, so when the leader dies (its connection closes and
 PostgreSQL frees the lock) another process takes over within a tick.
@@ -19,12 +20,16 @@ log = logging.getLogger(__name__)
 # The lock's 64-bit key: a fixed high half ("guan" in ASCII) and the CRC-32 of the database
 # and schema, so that deployments (and test schemas) sharing one server never block each other.
 SCHEDULER_LOCK = 0x6775616E
+POLLING_LOCK = 0x706F6C6C  # "poll": one process asks Telegram for updates (409 for two)
 
 
 class Leadership:
-    def __init__(self, engine: AsyncEngine, lock: int = SCHEDULER_LOCK) -> None:
+    def __init__(
+        self, engine: AsyncEngine, lock: int = SCHEDULER_LOCK, role: str = "scheduler"
+    ) -> None:
         self.engine = engine
         self.lock = lock
+        self.role = role
         self.key: int | None = None
         self._connection: AsyncConnection | None = None
 
@@ -41,7 +46,7 @@ class Leadership:
                 await self._connection.execute(text("SELECT 1"))
                 return True
             except Exception:
-                log.warning("lost the scheduler's lock connection; leadership given up")
+                log.warning("lost the %s lock's connection; leadership given up", self.role)
                 await self.release()
         connection = await self.engine.connect()
         try:
@@ -58,7 +63,7 @@ class Leadership:
             raise
         if taken:
             self._connection = connection
-            log.info("this process now leads the scheduler")
+            log.info("this process now leads: %s", self.role)
             return True
         await connection.close()
         return False

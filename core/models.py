@@ -697,3 +697,15 @@ class SurveyAnswer(Base):
     text: Mapped[str | None] = mapped_column(Text)
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
     answered_at: Mapped[datetime]
+
+
+class Sender(Base):
+    """An outbox sender alive now (bot.runtime.send_share): it checks in every few seconds.
+    The senders seen lately share the bot-wide sending rate, which is per bot token, not per
+    process; a sender that stopped checking in (its process died) drops out of the count."""
+
+    __tablename__ = "senders"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.crypto import Cipher
@@ -80,6 +80,10 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock, self.cipher)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.sessions.kw["bind"]
 
 
 async def each_in_its_own_unit(

@@ -30,6 +30,12 @@ updates received meanwhile are handled then, in the order they came.
 
 Only the kinds the bot handles are asked for and recorded (telegram_update.HANDLED_KINDS).
 
+Several processes on one PostgreSQL: behind a webhook each receives what is POSTed to it, and
+the claims make sure an update is handled once. Polling, one process asks (Telegram answers a
+second getUpdates with 409): the holder of the polling lock (core.leadership); the others stand
+by, asking for the lock every STANDBY_SECONDS, and the first to get it after the poller died
+handles what the poller recorded and had not handled, then polls.
+
 What this guarantees, with the outbox (bot.runtime.sender):
 - an update Telegram delivered is handled, and its effects committed, exactly once, whenever
   the process dies (a press handled from its record after a restart may be too old for its
@@ -60,6 +66,7 @@ from yarl import URL
 
 from bot.channels.telegram_update import HANDLED_KINDS, PLATFORM
 from core.db import json_dumps
+from core.leadership import POLLING_LOCK, Leadership
 from core.services import updates
 from core.uow import UnitOfWorkFactory
 
@@ -75,6 +82,7 @@ STALE_AFTER = timedelta(minutes=1)
 SWEEP_SECONDS = 30.0
 STOP_GRACE_SECONDS = 10.0
 RETRY_PAUSES = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds; the last one repeats
+STANDBY_SECONDS = 5.0  # a process standing by asks for the polling lock this often
 
 
 class BotApiRefused(Exception):
@@ -194,12 +202,20 @@ class Intake:
         """Long polling: a batch is recorded before the next getUpdates acknowledges it."""
         url = f"{api_base.rstrip('/')}/bot{token}/getUpdates"
         offset: int | None = None
+        poller = Leadership(self.uow_factory.engine, POLLING_LOCK, role="polling")
         try:
+            await self._until_polling(poller)
             await self.recover()
             async with aiohttp.ClientSession(json_serialize=json_dumps) as http:
                 await _delete_webhook(http, api_base, token)
                 failures = 0
+                checked = asyncio.get_running_loop().time()
                 while True:
+                    if asyncio.get_running_loop().time() - checked > STANDBY_SECONDS:
+                        checked = asyncio.get_running_loop().time()
+                        if not await _holds(poller):  # the lock's connection died
+                            await self._until_polling(poller)
+                            await self.recover()
                     try:
                         received = await _get_updates(http, url, offset, poll_seconds)
                     except (aiohttp.ClientError, TimeoutError, ValueError, BotApiRefused) as exc:
@@ -218,6 +234,18 @@ class Intake:
         except asyncio.CancelledError:
             await self.stop()
             raise
+        finally:
+            await asyncio.shield(poller.release())
+
+    @staticmethod
+    async def _until_polling(poller: Leadership) -> None:
+        """Returns once this process holds the polling lock (at once where it is alone)."""
+        standing_by = False
+        while not await _holds(poller):
+            if not standing_by:
+                log.info("another process polls for updates; this one stands by")
+                standing_by = True
+            await asyncio.sleep(STANDBY_SECONDS)
 
     # --- webhook ---------------------------------------------------------------------------
 
@@ -266,6 +294,14 @@ class Intake:
             await runner.cleanup()  # first: nothing new is handed on after the stop
             if stopped:
                 await self.stop()
+
+
+async def _holds(poller: Leadership) -> bool:
+    try:
+        return await poller.is_leader()
+    except Exception as exc:  # the database is away: ask again later
+        log.warning("asking for the polling lock failed: %r", exc)
+        return False
 
 
 async def _delete_webhook(http: aiohttp.ClientSession, api_base: str, token: str) -> None:

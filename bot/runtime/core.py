@@ -29,6 +29,7 @@ from bot.runtime.flood import FloodGuard
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.resources import Runtime
 from bot.runtime.scheduler import Scheduler
+from bot.runtime.send_share import SendShare
 from bot.runtime.sender import OutboxSender, SendRates, Transport
 from bot.runtime.settings import Settings
 from core.leadership import Leadership
@@ -103,8 +104,9 @@ class Core:
         return sender
 
     def background_loops(self, sender: OutboxSender) -> dict[str, Callable[[], Awaitable[None]]]:
-        """The loops every front end runs beside its updates: the outbox sender and the
-        routines' scheduler (which leads only where it holds the lock, core/leadership.py)."""
+        """The loops every front end runs beside its updates: the outbox sender, its share of
+        the bot-wide rate beside other processes, and the routines' scheduler (which leads
+        only where it holds the lock, core/leadership.py)."""
         self.scheduler = Scheduler(
             self.runtime.uow_factory,
             self.config,
@@ -112,4 +114,5 @@ class Core:
             wake_sender=sender.wake,
             retention=retention(self.runtime.settings),
         )
-        return {"outbox": sender.run, "scheduler": self.scheduler.run}
+        share = SendShare(self.runtime.uow_factory, sender.limits)
+        return {"outbox": sender.run, "send-share": share.run, "scheduler": self.scheduler.run}

@@ -85,12 +85,21 @@ class SendRates:
     private_chat_burst: int = 3
     private_chat_per_second: float = 1.0
     group_per_minute: int = 20
+    paid_per_second: float = 1000.0  # paid broadcasts (allow_paid_broadcast)
 
 
 class RateLimits:
     def __init__(self, rates: SendRates) -> None:
         self.rates = rates
         self.overall = AsyncLimiter(rates.per_second, 1)
+        self.paid = AsyncLimiter(rates.paid_per_second, 1)
+        # The bot-wide limits are per bot token: `share` senders alive (bot.runtime.send_share)
+        # each take `share` of a limiter's units a message, so each sends 1/share of the rate.
+        self.share = 1.0
+        # A sender joining others sends nothing until they have made room for it (one check-in
+        # period): cleared by bot.runtime.send_share, set here for a sender on its own.
+        self.joined = asyncio.Event()
+        self.joined.set()
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
         # Answers to people talking to the bot go before claimed messages (a broadcast's,
         # retries, routines'): claimed ones wait for the overall limiter one at a time, and only
@@ -102,11 +111,12 @@ class RateLimits:
 
     async def overall_turn(self, answer: bool) -> None:
         """Waits for the overall limit; an `answer` goes before claimed messages."""
+        await self.joined.wait()
         if answer:
             self._answers_waiting += 1
             self._no_answer_waiting.clear()
             try:
-                await self.overall.acquire()
+                await self.overall.acquire(self._units(self.overall))
             finally:
                 self._answers_waiting -= 1
                 if self._answers_waiting == 0:
@@ -114,7 +124,25 @@ class RateLimits:
             return
         async with self._one_claimed_at_a_time:
             await self._no_answer_waiting.wait()
-            await self.overall.acquire()
+            await self.overall.acquire(self._units(self.overall))
+
+    async def paid_turn(self) -> None:
+        """Waits for the paid-broadcast limit (its own: up to 1000 a second)."""
+        await self.joined.wait()
+        await self.paid.acquire(self._units(self.paid))
+
+    async def start_steady(self) -> None:
+        """No burst from a sender joining others (theirs already spent the bot's): its
+        limiters start full, so that it sends at its share of the rate from the first."""
+        for limiter in (self.overall, self.paid):
+            await limiter.acquire(limiter.max_rate)
+
+    def share_among(self, senders: int) -> None:
+        """`senders` processes send for this bot now (this one included)."""
+        self.share = float(max(1, senders))
+
+    def _units(self, limiter: AsyncLimiter) -> float:
+        return min(self.share, limiter.max_rate)
 
     def _new_chat_limiter(self, chat_id: int) -> AsyncLimiter:
         rates = self.rates
@@ -347,7 +375,9 @@ class OutboxSender:
     async def _send_one(self, item: OutboxItem) -> Delivery:
         if item.kind == OutboxKind.SEND:
             await self.limits.for_chat(item.chat_id).acquire()
-        if not item.paid_broadcast:
+        if item.paid_broadcast:
+            await self.limits.paid_turn()
+        else:
             await self.limits.overall_turn(answer=item.id not in self._claimed)
         try:
             return await self.transport.deliver(item)
