@@ -61,9 +61,10 @@ class Resident:
     over from /cancel; a Confirm is pressed once per description; a copy of a message is
     passed over, as a person would."""
 
-    def __init__(self, user: SimUser, index: int) -> None:
+    def __init__(self, user: SimUser, index: int, patience: float = ANSWER_WAIT) -> None:
         self.user = user
         self.index = index
+        self.patience = patience  # seconds for an answer before the round starts over
         self.round = 0
         self.confirmed: list[str] = []
         self.restarts = 0
@@ -114,7 +115,7 @@ class Resident:
         message again, as a person would see it: the same question, the same buttons)."""
         while True:
             try:
-                message = await self.user.next_message(timeout=ANSWER_WAIT)
+                message = await self.user.next_message(timeout=self.patience)
             except NoMessageError:
                 return None
             seen = (message.body, repr(message.buttons))
@@ -162,10 +163,14 @@ async def crash_intake(
     seed: int | None = None,
     confirms: int = 3,
     then: tuple[float, float] = (0.0, 1.5),
+    lease_seconds: float = 30.0,
 ) -> CrashReport:
     """`database_url`: an empty database. Each kill comes once the residents have pressed
     `confirms` more Confirms (so that every trial kills a bot at work, not one still
-    starting), a random number of seconds in `then` later."""
+    starting), a random number of seconds in `then` later. `lease_seconds`: the outbox lease,
+    which a dead process's answers wait out (30 s in production; tests shorten it); a resident
+    waits for an answer that long and half a minute more (a restart on a busy machine) before
+    starting the round over."""
     rng = random.Random(seed)
     report = CrashReport(database_url.split(":", 1)[0], trials, residents)
     began = time.monotonic()
@@ -187,6 +192,7 @@ async def crash_intake(
             "GROUP_PER_MINUTE": "1000",
             "FLOOD_BURST": "1000000",
             "LOG_LEVEL": "WARNING",
+            "OUTBOX_LEASE_SECONDS": str(lease_seconds),
         },
         workdir / "bot.log",
     )
@@ -194,7 +200,8 @@ async def crash_intake(
         await prepare_database(runtime)
         await bot.start()
         people = [
-            Resident(await _bound(emulator, runtime, index), index) for index in range(residents)
+            Resident(await _bound(emulator, runtime, index), index, lease_seconds + 30)
+            for index in range(residents)
         ]
         stop = asyncio.Event()
 

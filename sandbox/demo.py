@@ -7,8 +7,11 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from core.clock import FakeClock
 from core.i18n import Translator
 from sandbox.world import World, running_world
 from tg_emulator import NoMessageError, SimUser, TranscriptMessage
@@ -189,21 +192,58 @@ async def demo_estate_calls_back_at_once(world: World) -> None:
         await uow.commit()
 
 
+async def the_next_festival_greets_everyone(
+    world: World, clock: FakeClock, residents: list[Narrator]
+) -> None:
+    """The last act: the clock moves on to the next festival of the estate's region (the
+    `holidays` package's calendar, lunar festivals included), at the estate's greeting hour,
+    and the greeting broadcast reaches every household, each in its own script."""
+    from core.models import Estate
+    from core.services import directory, greetings
+
+    async with world.uow as uow:
+        estate = await uow.session.get_one(Estate, (await directory.require_estate(uow, "BX")).id)
+        zone, region = ZoneInfo(estate.timezone), estate.region
+        at = greetings.greeting_settings(estate.settings).at
+    day = clock.now().astimezone(zone).date() + timedelta(days=1)
+    while greetings.first_day_of_festival(region, day) is None:
+        day += timedelta(days=1)
+    clock.set(datetime.combine(day, at, zone).astimezone(UTC) + timedelta(minutes=1))
+    print(f"\n====== {day.isoformat()}: 节日问候 / 節日問候 (broadcast) ======")
+    scheduler = world.core.scheduler
+    assert scheduler is not None
+    # Only the greeting's part of the scheduler's tick: the month skipped would also bring the
+    # time limits' apologies for the orders nobody handled in the demo.
+    await scheduler.start_greetings()
+    await scheduler.send_notices()
+    scheduler.wake_sender()
+    for resident in residents:
+        chat_of(resident.name)
+        await resident.read()
+
+
 async def run_demo(locale: str = "both") -> None:
     logging.basicConfig(level=logging.WARNING)
+    # The demo's own clock, set to now: the last act moves it to the next festival.
+    clock = FakeClock(datetime.now(UTC))
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"
-        async with running_world(url) as world:
+        async with running_world(url, clock=clock) as world:
             try:
                 await demo_estate_calls_back_at_once(world)
+                residents = []
                 if locale in ("both", "zh_Hans"):
                     dispatcher = Narrator(await world.staff_member("13800000003"), "王小姐")
                     technician = Narrator(await world.staff_member("13800000001"), "张师傅")
                     resident = await resident_reports_a_leak(world, "zh-hans", "简体中文 (zh-hans)")
                     await staff_handle_the_order(world, resident, dispatcher, technician)
                     await resident_answers_the_callback(resident)
+                    residents.append(resident)
                 if locale in ("both", "zh_Hant"):
-                    await resident_reports_a_leak(world, "zh-hant", "繁體中文 (zh-hant)")
+                    residents.append(
+                        await resident_reports_a_leak(world, "zh-hant", "繁體中文 (zh-hant)")
+                    )
+                await the_next_festival_greets_everyone(world, clock, residents)
             except NoMessageError as exc:
                 print(f"\nThe demo stopped: {exc}")
                 raise

@@ -99,7 +99,8 @@ class Core:
             private_chat_per_second=settings.private_chat_per_second,
             group_per_minute=settings.group_per_minute,
         )
-        sender = OutboxSender(self.runtime.uow_factory, transport, rates)
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        sender = OutboxSender(self.runtime.uow_factory, transport, rates, lease=lease)
         self.pipeline.sender = sender
         return sender
 

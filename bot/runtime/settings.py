@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Days a finished outgoing message (sealed, but it may carry a phone number or a name) is
     # kept before the hourly housekeeping deletes it; 0: at the next housekeeping.
     outbox_retention_days: int = Field(default=7, ge=0)
+    # Seconds a process holds a message it claimed or wrote (renewed while it works on it):
+    # after a crash, what the dead process held goes out from another once this has passed.
+    outbox_lease_seconds: float = Field(default=30.0, ge=2.0)
     log_level: str = "INFO"
     # text: one readable line per event; json: one JSON object a line, for log collectors.
     log_format: Literal["text", "json"] = "text"
