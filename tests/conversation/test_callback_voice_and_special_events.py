@@ -133,8 +133,8 @@ async def test_a_special_event_marked_reported_and_refused_to_others(
 
 
 SPOT = {
-    "zh-hans": {"list": "今日电话回访", "why": "家政服务完成后的抽查", "record": "记录回访"},
-    "zh-hant": {"list": "今日電話回訪", "why": "家政服務完成後的抽查", "record": "記錄回訪"},
+    "zh-hans": {"list": "今日电话回访", "why": "家政服务完工后抽查", "record": "记录回访"},
+    "zh-hant": {"list": "今日電話回訪", "why": "家政服務完工後抽查", "record": "記錄回訪"},
 }
 
 
