@@ -317,19 +317,26 @@ _SPACED_BEFORE = re.compile(f"[{_HAN}] +\\{{([a-z_]+)[^}}]*\\}}")
 _SPACED_AFTER = re.compile(f"\\{{([a-z_]+)[^}}]*\\}} +[{_HAN}]")
 # Placeholders whose text may end in Chinese (an amount: `80.00 元`): no space after them.
 ENDS_IN_CHINESE = CHINESE_PLACEHOLDERS | {"fee"}
-# The glossary's "never" column: wordings that crept in and must go (regular expressions).
+# The glossary's "never" column: wordings that crept in and must go (regular expressions). Its
+# "¥ for a non-CNY estate" is any ¥ here: one catalogue serves every estate, so a currency sign
+# in a translation is wrong for some; amounts come from Translator.money in the estate's currency.
 NEVER = {
     "zh_Hans": (
         "用户", "客人", "使用人", "服务台", "服务中心", "前台", "物业公司", "单子", "订单",
         "派单", "工人", "维修工(?!单)", "上线", "下线", "回调", "反馈电话", "推送",
-        "已与本对话绑定", "已绑定到本聊天",
+        "已与本对话绑定", "已绑定到本聊天", "[¥￥]",
     ),
     "zh_Hant": (
         "用戶", "客人", "使用人", "服務台", "服務中心", "前台", "物業公司", "單子", "訂單",
         "派單", "工人", "維修工(?!單)", "上線", "下線", "回調", "反饋電話", "推送",
-        "已與本對話綁定", "已綁定到本聊天",
+        "已與本對話綁定", "已綁定到本聊天", "[¥￥]",
     ),
 }  # fmt: skip
+# Full-width punctuation in Chinese sentences: an ASCII mark touching a Chinese character should
+# have been ，。；：？！（） (times like 9:00 and amounts like 80.50 sit between digits).
+_ASCII_BESIDE_HAN = re.compile(f"[{_HAN}][,.;:?!()]|[,;:?!()][{_HAN}]")
+# Quotation marks per script (the glossary): “ ” in Simplified, 「 」 in Traditional.
+FOREIGN_QUOTES = {"zh_Hans": "「」『』", "zh_Hant": "“”‘’"}
 
 
 def writing_problems(locale: str, text: str) -> list[str]:
@@ -345,6 +352,10 @@ def writing_problems(locale: str, text: str) -> list[str]:
     for term in NEVER.get(locale, ()):
         if found := re.search(term, text):
             problems.append(f"the glossary never says {found.group(0)!r}")
+    if found := _ASCII_BESIDE_HAN.search(text):
+        problems.append(f"ASCII punctuation in Chinese text: {found.group(0)!r}")
+    if quotes := sorted({mark for mark in text if mark in FOREIGN_QUOTES.get(locale, "")}):
+        problems.append(f"quotation marks of the other script: {''.join(quotes)}")
     return problems
 
 

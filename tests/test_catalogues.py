@@ -82,6 +82,13 @@ def test_placeholders_are_compared_exactly() -> None:
         ("zh_Hans", "您的房屋{home}已与本对话绑定。", "never says '已与本对话绑定'"),
         ("zh_Hant", "已提交服務台審核。", "never says '服務台'"),
         ("zh_Hans", "请问您是业主还是使用人？", "never says '使用人'"),
+        # Traditional with Simplified's quotation marks, as the completion photos were asked for.
+        ("zh_Hant", "請傳送維修前的照片，然後點“下一步”。", "quotation marks of the other script"),
+        ("zh_Hans", "请点「确认」。", "quotation marks of the other script"),
+        ("zh_Hans", "工单已完工,请确认。", "ASCII punctuation in Chinese text"),
+        ("zh_Hant", "費用(港元)：{fee}", "ASCII punctuation in Chinese text"),
+        ("zh_Hant", "請問是哪一戶?", "ASCII punctuation in Chinese text"),
+        ("zh_Hans", "费用：¥{fee}", "never says '¥'"),
     ],
 )
 def test_the_writing_rules_find(locale: str, text: str, found: str) -> None:
@@ -96,6 +103,8 @@ def test_the_writing_rules_find(locale: str, text: str, found: str) -> None:
         ("zh_Hans", "费用 {fee}已登记；工单 BX-20261202-0001"),
         ("zh_Hant", "{worker}已接單（工單 {number}）。"),
         ("zh_Hans", "维修工单已完工。"),  # 维修工 only as a person is never said
+        ("zh_Hans", "请按“12-05 09:00-17:00”的格式填写，例如 80.50 元。"),  # digits keep : and .
+        ("zh_Hant", "請點「確認」，或傳送 /cancel 退出。"),
     ],
 )
 def test_the_writing_rules_let_pass(locale: str, text: str) -> None:

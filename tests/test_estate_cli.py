@@ -44,8 +44,8 @@ def test_show_lists_every_setting_aligned_in_either_script(runner: CliRunner) ->
     assert lines[1].split() == ["设置项", "数值", "默认值", "说明"]
     rows = rows_of(result.stdout)
     assert set(rows) == set(SETTINGS)
-    assert rows["fee_threshold"] == ["100.00", "100.00", "费用达到此金额须主管审批"]
-    inherited = ["assign", "=", "dispatch_mode", "派工方式：家政服务"]
+    assert rows["fee_threshold"] == ["100.00", "100.00", "达到此金额的费用由主管收取"]
+    inherited = ["assign", "=", "dispatch_mode", "派工方式（家政服务）"]
     assert rows["dispatch_mode.housekeeping"] == inherited
     assert rows["survey_alert_threshold"][:2] == ["0.85", "0.85"]
     assert "[时限]" in lines and "[班组：工程组（未单独设置的，按小区的时间）]" in lines
@@ -60,7 +60,7 @@ def test_show_lists_every_setting_aligned_in_either_script(runner: CliRunner) ->
     result = runner.invoke(estate_app, ["show", "BX", "--locale", "zh_Hant"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "BX 碧溪花園"
-    assert rows_of(result.stdout)["fee_threshold"][2] == "費用達到此金額須主管審批"
+    assert rows_of(result.stdout)["fee_threshold"][2] == "達到此金額的費用由主管收取"
 
     result = runner.invoke(estate_app, ["show", "BX", "--locale", "en"])
     assert result.exit_code == 1

@@ -453,7 +453,7 @@ async def test_the_control_chart_s_limits_follow_each_week_s_orders(
     assert list(lines["平均值"].get_ydata()) == [mean, mean]
     upper = list(lines["平均值±3σ"].get_ydata())
     assert upper == pytest.approx([mean + 3 * sigma, mean + 3 * sigma / 3**0.5])
-    assert list(lines["每周平均"].get_ydata()) == pytest.approx([0.5, 2.0])
+    assert list(lines["每周平均值"].get_ydata()) == pytest.approx([0.5, 2.0])
     assert not figure.axes[0].findobj(PathCollection)  # no week marked as outside
 
 

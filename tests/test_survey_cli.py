@@ -91,7 +91,7 @@ def test_a_survey_from_the_command_line(key: str, db_url: str, tmp_path: Path) -
     # Nothing was handed to Telegram (no bot runs here): only the office's household is reached.
     assert "发放率：共4户，已送达1户，25.0%（目标90.0%）" in result.stdout
     assert "满意率：回收1份，满意0份，0.0%" in result.stdout
-    assert "尚未绑定房屋的住户共1户，请以纸质问卷或电话调查：1栋201" in result.stdout
+    assert "以下1户尚未绑定房屋，请用纸质问卷或电话调查：1栋201" in result.stdout
 
     result = runner.invoke(survey_app, ["report", "1", "--format", "csv"])
     assert result.exit_code == 0, result.output

@@ -26,10 +26,10 @@ EXPECT = {
         "voice_line": "语音意见（0:12）",
         "mark": "标为特殊事件",
         "marked": "已标为特殊事件",
-        "already": "已经是特殊事件",
-        "write": "写报告",
-        "question": "特殊事件的简短报告",
-        "kept": "报告已附在工单",
+        "already": "此前已标为特殊事件",
+        "write": "填写报告",
+        "question": "特殊事件写一份简短报告",
+        "kept": "报告已记入工单",
         "report": "特殊事件报告",
         "denied": "没有权限",
         "section": "特殊事件（1）",
@@ -40,10 +40,10 @@ EXPECT = {
         "voice_line": "語音意見（0:12）",
         "mark": "標為特殊事件",
         "marked": "已標為特殊事件",
-        "already": "已經是特殊事件",
-        "write": "寫報告",
-        "question": "特殊事件的簡短報告",
-        "kept": "報告已附在工單",
+        "already": "此前已標為特殊事件",
+        "write": "填寫報告",
+        "question": "特殊事件寫一份簡短報告",
+        "kept": "報告已記入工單",
         "report": "特殊事件報告",
         "denied": "沒有權限",
         "section": "特殊事件（1）",
@@ -133,8 +133,8 @@ async def test_a_special_event_marked_reported_and_refused_to_others(
 
 
 SPOT = {
-    "zh-hans": {"list": "今日电话回访", "why": "家政服务完成后的抽查", "record": "记录回访"},
-    "zh-hant": {"list": "今日電話回訪", "why": "家政服務完成後的抽查", "record": "記錄回訪"},
+    "zh-hans": {"list": "今日电话回访", "why": "家政服务完工后抽查", "record": "记录回访"},
+    "zh-hant": {"list": "今日電話回訪", "why": "家政服務完工後抽查", "record": "記錄回訪"},
 }
 
 

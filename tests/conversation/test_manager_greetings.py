@@ -86,7 +86,7 @@ async def test_a_manager_reading_traditional_goes_back_to_the_default(world: Wor
         festivals.message_id,
         manager.press(festivals.message_id, button(festivals, "春節")),
     )
-    assert card.body.startswith("春節（本小區自訂）") and "新春快樂！" in card.body
+    assert card.body.startswith("春節（本屋苑自訂）") and "新春快樂！" in card.body
     # A new text in Traditional, previewed, then cancelled: nothing changes.
     await manager.send_text("恭賀新禧，萬事如意！")
     preview = await manager.next_message()

@@ -48,26 +48,26 @@ async def test_a_scheduled_event_with_a_photo_to_residents_and_staff(world: Worl
     )
     await manager.send_text("週六上午在會所舉辦親子活動，歡迎參加。")
     ask_photo = await manager.next_message()
-    assert "不附相片" in str(ask_photo.buttons)
+    assert "不附照片" in str(ask_photo.buttons)
     await manager.send_text("好的")  # not a photo
-    assert "請傳送相片" in (await manager.next_message()).body
+    assert "請傳送照片" in (await manager.next_message()).body
     await manager.send_photo()
     photo = await manager.next_message()
     assert photo.has_photo and not photo.buttons
     preview = await manager.next_message()
     assert "周六上午在会所举办亲子活动，欢迎参加。" in preview.body  # OpenCC's Simplified
-    assert "發給：住戶和員工，2棟" in preview.body and "附上面的相片" in preview.body
+    assert "發給：住戶和員工，2棟" in preview.body and "附上面的照片" in preview.body
 
     ask_at = await tap(manager, preview, "定時發送")
     assert "明天 9:00" in ask_at.body
     await manager.send_text("下午三點")
     bad = await manager.next_message()
-    assert "沒能看懂" in bad.body and "12-24 18:00" in bad.body
+    assert "未能識別" in bad.body and "12-24 18:00" in bad.body
     await manager.send_text("2026-11-01 10:00")
     assert "已經過去" in (await manager.next_message()).body
     await manager.send_text("明天 9:00")
     confirm = await manager.next_message()
-    assert "通知1於2026年11月24日 09:00發送" in confirm.body
+    assert "確定在2026年11月24日 09:00發送通知1嗎" in confirm.body
     scheduled = await edit_by(
         manager, confirm.message_id, manager.press(confirm.message_id, button(confirm, "確認"))
     )

@@ -26,7 +26,7 @@ EXPECT = {
         "skip": "跳过",
         "write_it": "请直接写下您的回答",
         "thanks": "谢谢您！您家的调查问卷已记录",
-        "other": "您家中已有其他成员填写了本次满意度调查",
+        "other": "您家已有其他成员填写了本次满意度调查",
         "recorded": "这个回答已经记录了。",
         "done": "您已填写过本次调查",
         "reminder": "温馨提醒",
@@ -42,7 +42,7 @@ EXPECT = {
         "skip": "略過",
         "write_it": "請直接寫下您的回答",
         "thanks": "謝謝您！您家的調查問卷已記錄",
-        "other": "您家中已有其他成員填寫了本次滿意度調查",
+        "other": "您家已有其他成員填寫了本次滿意度調查",
         "recorded": "這個回答已經記錄了。",
         "done": "您已填寫過本次調查",
         "reminder": "溫馨提醒",
@@ -164,7 +164,7 @@ async def test_a_manager_reads_the_rates_in_chat(world: World) -> None:
     assert status.body.startswith("调查1：2026年住户满意度调查（进行中）")
     # Four households: 1栋101, 1栋102, 1栋201 (no chat), 2栋101 (孙 in chat).
     assert "发放率：共4户，已送达1户，25.0%（目标90.0%）" in status.body
-    assert "尚未绑定房屋的住户共3户，请以纸质问卷或电话调查：1栋101、1栋102、1栋201" in status.body
+    assert "以下3户尚未绑定房屋，请用纸质问卷或电话调查：1栋101、1栋102、1栋201" in status.body
     refreshed = await tap(manager, status, "刷新")
     assert refreshed.body.startswith("调查1：")
 

@@ -300,7 +300,7 @@ async def test_report_in_chat_for_supervisors_only(
     assert "50.00" in text
     # Then the charts as pictures (categories, control chart) and the workbook as a file.
     pareto, control = await supervisor.next_message(), await supervisor.next_message()
-    assert pareto.has_photo and ("排列图" in pareto.caption or "排列圖" in pareto.caption)
+    assert pareto.has_photo and ("排列图" in pareto.caption or "柏拉圖" in pareto.caption)
     assert control.has_photo and "控制" in control.caption
     book = await supervisor.next_message()
     assert book.document is not None and book.document["file_name"] == "BX-2026-11.xlsx"

@@ -44,7 +44,7 @@ async def test_a_scheduled_notice_with_a_photo(world: World) -> None:
     await tap(manager, preview, "定时发送")
     await manager.send_text("明天 9:00")
     confirm = await manager.next_message()
-    assert "通知1于2026年11月24日 09:00发送" in confirm.body
+    assert "确定在2026年11月24日 09:00发送通知1吗" in confirm.body
     scheduled = await edit_by(
         manager, confirm.message_id, manager.press(confirm.message_id, button(confirm, "确认"))
     )
