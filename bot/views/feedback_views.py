@@ -11,6 +11,7 @@ from core.services.callbacks import clock_length
 from core.services.feedback import PAGE, FeedbackLine, Option, Page, ReaderEstate, Source
 
 PERIOD_DAYS = {Period.WEEK: 7, Period.MONTH: 30, Period.QUARTER: 90, Period.YEAR: 365}
+OPTION_WITH_COUNT = N_("{name} ({count})")  # a button: a category, team or worker, how often
 PERIOD_LABELS = {
     Period.WEEK: N_("7 days"),
     Period.MONTH: N_("30 days"),
@@ -80,10 +81,14 @@ def page_reply(
     period = t(PERIOD_LABELS[at.period])
     if narrowed_to is not None:
         head = t(
-            HEAD_NARROWED, estate=estate.code, what=narrowed_to, period=period, total=page.total
+            HEAD_NARROWED,
+            estate=t.name(estate.name),
+            what=narrowed_to,
+            period=period,
+            total=page.total,
         )
     else:
-        head = t(HEAD, estate=estate.code, period=period, total=page.total)
+        head = t(HEAD, estate=t.name(estate.name), period=period, total=page.total)
     lines = [head]
     buttons: list[list[Button]] = []
     if not page.lines:
@@ -149,7 +154,7 @@ def choose_reply(t: Translator, at: FeedbackChoose, found: list[Option]) -> Repl
     buttons = [
         [
             Button(
-                f"{option_name(t, option)} ({option.count})",
+                t(OPTION_WITH_COUNT, name=option_name(t, option), count=option.count),
                 FeedbackPage(at.estate_id, at.period, at.narrow, option.id, 0),
             )
         ]

@@ -250,6 +250,7 @@ class ReaderEstate:
     id: int
     code: str
     timezone: str
+    name: str
 
 
 async def reader_estates(uow: UnitOfWork, person_id: int | None) -> list[ReaderEstate]:
@@ -257,7 +258,7 @@ async def reader_estates(uow: UnitOfWork, person_id: int | None) -> list[ReaderE
     if person_id is None:
         return []
     rows = await uow.session.execute(
-        select(Estate.id, Estate.code, Estate.timezone)
+        select(Estate.id, Estate.code, Estate.timezone, Estate.name)
         .join(StaffRole, StaffRole.estate_id == Estate.id)
         .where(
             StaffRole.person_id == person_id,

@@ -16,28 +16,28 @@ from sandbox.world import World
 EXPECT = {
     "zh-hans": {
         "menu": "住户意见",
-        "head": "BX的住户意见（最近30天）：共 7 条",
+        "head": "碧溪花园的住户意见（最近30天）：共 7 条",
         "first": "显示第 1 至 5 条",
         "second": "显示第 6 至 7 条",
         "older": "下一页",
         "newer": "上一页",
         "by_team": "按班组",
         "which": "请选择班组：",
-        "narrowed": "BX关于家政组的住户意见（最近30天）：共 2 条",
+        "narrowed": "碧溪花园关于家政组的住户意见（最近30天）：共 2 条",
         "listen": "收听第 1 条",
         "voice": "语音意见（0:09）",
         "denied": "没有权限",
     },
     "zh-hant": {
         "menu": "住戶意見",
-        "head": "BX的住戶意見（最近30天）：共 7 則",
+        "head": "碧溪花園的住戶意見（最近30天）：共 7 則",
         "first": "顯示第 1 至 5 則",
         "second": "顯示第 6 至 7 則",
         "older": "下一頁",
         "newer": "上一頁",
         "by_team": "按班組",
         "which": "請選擇班組：",
-        "narrowed": "BX關於家政組的住戶意見（最近30天）：共 2 則",
+        "narrowed": "碧溪花園關於家政組的住戶意見（最近30天）：共 2 則",
         "listen": "收聽第 1 則",
         "voice": "語音意見（0:09）",
         "denied": "沒有權限",
@@ -93,7 +93,7 @@ async def test_paged_newest_first_narrowed_by_team_and_listened(world: World, la
 
     await press_text(supervisor, page, expect["by_team"])
     choose = await message_with(supervisor, page.message_id, expect["which"])
-    await press_text(supervisor, choose, *[t for t in choose.button_texts if "(2)" in t])
+    await press_text(supervisor, choose, *[t for t in choose.button_texts if t.endswith("（2）")])
     narrowed = await message_with(supervisor, page.message_id, expect["narrowed"])
     assert "打扫得很干净" in narrowed.body
     assert not any(f"意见{number}" in narrowed.body for number in range(1, 6))
