@@ -101,3 +101,23 @@ async def temp_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
             yield url
     else:
         raise ValueError(f"unknown database backend {backend!r}")
+
+
+# The heaviest real-process and storm tests run once per database and once per front end, in
+# two pairs, not in all four combinations: each pair still proves its database and its front
+# end, and the suite stays within its time (README, "The tests, and how long they take").
+EACH_DATABASE_AND_FRONT_END_ONCE = pytest.mark.parametrize(
+    ("db_url", "framework"),
+    [
+        ("sqlite", "ptb"),
+        pytest.param(
+            "postgres",
+            "aiogram",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(pg_base_url() is None, reason=f"{PG_URL_ENV} is not set"),
+            ],
+        ),
+    ],
+    indirect=["db_url"],
+)

@@ -264,6 +264,7 @@ def _check(bench: Bench, user: SimUser, acts: list[Act]) -> None:
         assert not [text for text in said if bench.secret.number in text], (acts, said)
 
 
+@pytest.mark.timeout(400)  # 150 examples: about a minute alone, several on a loaded machine
 @EXAMPLES
 @given(data=st.data())
 def test_whatever_a_resident_writes_the_bot_answers_politely(bench: Bench, data: Any) -> None:
@@ -271,6 +272,7 @@ def test_whatever_a_resident_writes_the_bot_answers_politely(bench: Bench, data:
     _check(bench, user, data.draw(messages()))
 
 
+@pytest.mark.timeout(400)
 @EXAMPLES
 @given(data=st.data())
 def test_whatever_a_resident_presses_the_bot_answers_politely(bench: Bench, data: Any) -> None:

@@ -25,6 +25,8 @@ from sandbox.storm import fault_storm
 from sandbox.world import World
 from tg_emulator import SimUser
 
+from dbutil import EACH_DATABASE_AND_FRONT_END_ONCE
+
 PATIENCE = 60.0  # seconds a person waits for an answer in the storm (retries back off 2-8 s)
 HOMES = [("赵", "1栋", "101"), ("钱", "2栋", "101")]
 
@@ -49,6 +51,7 @@ async def _nothing_left_to_send(world: World, seconds: float = 120.0) -> None:
     raise AssertionError(f"{waiting} messages still waiting after {seconds} s")
 
 
+@EACH_DATABASE_AND_FRONT_END_ONCE
 @pytest.mark.timeout(600)
 async def test_the_whole_story_through_a_fault_storm(
     world: World, patient: None, caplog: pytest.LogCaptureFixture

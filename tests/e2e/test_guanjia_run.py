@@ -21,6 +21,8 @@ from core.crypto import new_key
 from core.services.importer import import_csv
 from tg_emulator import Emulator
 
+from dbutil import EACH_DATABASE_AND_FRONT_END_ONCE
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "424242:RUN-test"
 GUANJIA = [sys.executable, "-c", "from bot.cli.main import main; main()"]
@@ -45,6 +47,7 @@ async def _imported(db_url: str) -> dict[str, str]:
     return env
 
 
+@EACH_DATABASE_AND_FRONT_END_ONCE
 @pytest.mark.timeout(300)  # a real process: its imports alone take seconds on a busy machine
 async def test_the_bot_process_starts_answers_what_waited_and_stops_cleanly(
     db_url: str, framework: str, emulator: Emulator, tmp_path: Path
