@@ -37,6 +37,9 @@ from core.services.housekeeping import Retention
 
 log = logging.getLogger(__name__)
 
+BATCH = 100
+PAID_BATCH = 500
+
 
 def routers() -> list[Router]:
     """Commands for everyone first, then dialogs in progress, then roles, the fallback last."""
@@ -100,7 +103,13 @@ class Core:
             group_per_minute=settings.group_per_minute,
         )
         lease = timedelta(seconds=settings.outbox_lease_seconds)
-        sender = OutboxSender(self.runtime.uow_factory, transport, rates, lease=lease)
+        # Claimed messages in hand: about four seconds at the overall rate, and half a second
+        # at the paid-broadcast rate where that is allowed (100 there held paid broadcasts to
+        # a few hundred a second: each claim waits for the last round to be recorded).
+        batch = PAID_BATCH if settings.allow_paid_broadcast else BATCH
+        sender = OutboxSender(
+            self.runtime.uow_factory, transport, rates, batch_size=batch, lease=lease
+        )
         self.pipeline.sender = sender
         return sender
 
