@@ -6,8 +6,12 @@ back within two days of their completion) and the satisfaction rate with its mon
 the weekly completion times behind the control chart.
 
 Every figure is an SQL aggregate over the period's orders (those registered in it, by the
-estate's local calendar; fees by the day they were collected). The percentiles are taken in
-Python from one statement's durations. Tables carry message ids and raw values: the views
+estate's local calendar; fees by the day they were collected), each statement bounded to the
+estate and the period by the index on (estate_id, created_at): the orders' events are read once
+for every figure drawn from their timelines, once more for the staff figures, and their
+callbacks once for the satisfaction and its trend (bench/RESULTS.md has the times over 500,000
+orders). The percentiles are SQL aggregates on PostgreSQL; SQLite has none, there they are
+taken in Python from the durations. Tables carry message ids and raw values: the views
 translate and format them.
 """
 
