@@ -6,15 +6,17 @@
 Each form of the report is timed `--runs` times (median and slowest shown), after one warm-up:
 the figures (core.services.reports.build: every SQL aggregate, staff figures included), the raw
 orders behind the workbook (their phone numbers decrypted and masked), and the rendering a chat
-report adds (the workbook and the four charts, in Python). The empty database is a fresh schema
-with the sample estate only; the filled one is what bench.report_data made. The figures are
-printed and written to bench/RESULTS.md (between its report markers).
+report adds, in Python: the workbook (openpyxl) and the four charts (matplotlib, as PNG). The
+empty database is a fresh schema with the sample estate only; the filled one is what
+bench.report_data made. The figures are printed and written to bench/RESULTS.md (between its
+report markers), with the machine's load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import time
@@ -96,11 +98,16 @@ async def measure(url: str, schema: str, estate: str, month: str, runs: int) -> 
 
     report, orders = await figures(), await raw()
 
-    async def rendered() -> None:
-        from bot.views import charts, report_views
+    t = Translator("zh_Hans", "Asia/Shanghai")
 
-        t = Translator("zh_Hans", "Asia/Shanghai")
+    async def workbook() -> None:
+        from bot.views import report_views
+
         report_views.as_xlsx(t, report, orders)
+
+    async def drawn() -> None:
+        from bot.views import charts
+
         for chart in charts.charts(t, report):
             charts.png(chart.figure)
 
@@ -110,7 +117,8 @@ async def measure(url: str, schema: str, estate: str, month: str, runs: int) -> 
         "in_month": in_month,
         "figures": await timed(runs, figures),
         "raw": await timed(runs, raw),
-        "rendered": await timed(max(1, runs // 2), rendered),
+        "workbook": await timed(max(1, runs // 2), workbook),
+        "charts": await timed(max(1, runs // 2), drawn),
     }
     await engine.dispose()
     return result
@@ -119,12 +127,12 @@ async def measure(url: str, schema: str, estate: str, month: str, runs: int) -> 
 def table(rows: list[tuple[str, dict[str, object]]]) -> str:
     lines = [
         "| database | orders | events | the estate's orders that month | figures (SQL) "
-        "| raw orders | workbook + 4 charts |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| raw orders | workbook | 4 charts |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in rows:
         cells = [f"{r['orders']:,}", f"{r['events']:,}", f"{r['in_month']:,}"]
-        for key in ("figures", "raw", "rendered"):
+        for key in ("figures", "raw", "workbook", "charts"):
             median, worst = r[key]  # type: ignore[misc]
             cells.append(f"{median * 1000:,.0f} ms (max {worst * 1000:,.0f})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -143,6 +151,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     empty = args.schema + "_empty"
+    load_before = os.getloadavg()[0]
     asyncio.run(empty_schema(args.database, empty))
     rows = [
         ("empty", asyncio.run(measure(args.database, empty, args.estate, args.month, args.runs))),
@@ -150,11 +159,15 @@ def main() -> None:
                                        args.runs))),
     ]  # fmt: skip
     figures = table(rows)
+    # The machine is shared: the load says how far apart two runs' figures may be.
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(figures)
+    print(load)
     if not args.no_write:
         command = (
             f"`python -m bench.report_speed --estate {args.estate} --month {args.month} "
-            f"--runs {args.runs}` (PostgreSQL, 2 cores shared with other work; median of the runs)"
+            f"--runs {args.runs}` (PostgreSQL, 2 cores shared with other work, {load}; "
+            "median of the runs)"
         )
         block = f"{BEGIN}\n{command}\n\n{figures}\n{END}"
         text = RESULTS.read_text()

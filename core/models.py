@@ -221,8 +221,15 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("estate_id", "number"),
         Index("ix_orders_status_due", "status", "due_at"),
-        # An estate's orders of a period, and its fees of a period (the reports).
-        Index("ix_orders_estate_id_created_at", "estate_id", "created_at"),
+        # An estate's orders of a period, and its fees of a period (the reports). On PostgreSQL
+        # the first carries what the report's figures read of each order, so that they read
+        # the index alone (bench/RESULTS.md).
+        Index(
+            "ix_orders_estate_id_created_at",
+            "estate_id",
+            "created_at",
+            postgresql_include=["id", "kind", "category_id", "team_id"],
+        ),
         Index("ix_orders_estate_id_fee_collected_at", "estate_id", "fee_collected_at"),
     )
 

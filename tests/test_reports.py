@@ -577,6 +577,12 @@ async def test_callback_figures_match_the_hand_count(uows: UnitOfWorkFactory) ->
         (c.subject and c.subject[0], c.team, c.complaints) for c in report.complaint_subjects
     ]
     assert subjects == [(noise, None, 2), (hygiene, None, 1)]
+    # Four orders completed in 30, 60, 120 and 180 minutes: the median is halfway between the
+    # middle two (PostgreSQL's percentile_cont, the Python median on SQLite), the 90th
+    # percentile the fourth (nearest rank); dispatched after 5, 1, 1 and 1 minutes.
+    steps = {s.step: (s.orders, s.median, s.p90) for s in report.steps}
+    assert steps[Action.COMPLETE] == (4, 90 * MIN, 180 * MIN)
+    assert steps[Action.DISPATCH] == (4, 1 * MIN, 5 * MIN)
     # Weeks of registration: P alone on 16 November (30 min); E, F, G on the 23rd.
     weeks = [(w.week, w.orders, w.mean) for w in report.weeks]
     assert weeks == [(date(2026, 11, 16), 1, 30 * MIN), (date(2026, 11, 23), 3, 120 * MIN)]
