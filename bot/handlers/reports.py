@@ -5,6 +5,7 @@ manager or admin). Each is recorded as an export with who asked."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -64,7 +65,9 @@ async def show_report(ctx: Context, which: str) -> None:
                 else [],
             )
         )
-        for reply in with_files(ctx.t, report, raw):
+        # Drawing the charts and writing the workbook is seconds of CPU on a big estate: in a
+        # thread, so that the event loop goes on serving everybody else meanwhile.
+        for reply in await asyncio.to_thread(with_files, ctx.t, report, raw):
             await ctx.reply(reply)
 
 
