@@ -16,14 +16,14 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+from process_helpers import process_runtime
 from sqlalchemy import select
 
-from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.resources import Runtime
 from bot.runtime.sender import Delivery, OutboxSender, SendRates
-from bot.runtime.settings import Settings
 from core.crypto import new_key
 from core.enums import OutboxStatus
-from core.models import Base, OutboxMessage
+from core.models import OutboxMessage
 from core.services import outbox
 from core.services.outbox import OutboxItem
 
@@ -81,18 +81,9 @@ def short_lease(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "LEASE", LEASE)
 
 
-@contextlib.asynccontextmanager
-async def opened(db_url: str, create: bool = False) -> AsyncIterator[Runtime]:
+def opened(db_url: str, create: bool = False) -> contextlib.AbstractAsyncContextManager[Runtime]:
     """A process's runtime (its own engine) on the test's database."""
-    settings = Settings(database_url=db_url, bot_token="123456:LEASE-test", _env_file=None)  # type: ignore[call-arg]
-    runtime = build_runtime(settings, key=KEY)  # every process of one deployment has its key
-    try:
-        if create:
-            async with runtime.engine.begin() as connection:
-                await connection.run_sync(Base.metadata.create_all)
-        yield runtime
-    finally:
-        await runtime.close()
+    return process_runtime(db_url, KEY, create)
 
 
 @pytest.fixture

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
 import pytest
+from process_helpers import process_runtime
 
 from bot.channels import telegram_intake
 from bot.channels.telegram_intake import Intake
 from bot.runtime import send_share
-from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.resources import Runtime
 from bot.runtime.send_share import SendShare
 from bot.runtime.sender import Delivery, OutboxSender, SendRates
-from bot.runtime.settings import Settings
 from core.crypto import new_key
-from core.models import Base
 from core.services import outbox, senders, updates
 from core.services.outbox import OutboxItem
 
@@ -31,17 +29,8 @@ KEY = new_key()
 BOT = 4242
 
 
-@contextlib.asynccontextmanager
-async def process(db_url: str, create: bool = False) -> AsyncIterator[Runtime]:
-    settings = Settings(database_url=db_url, bot_token=f"{BOT}:SCALE", _env_file=None)  # type: ignore[call-arg]
-    runtime = build_runtime(settings, key=KEY)
-    try:
-        if create:
-            async with runtime.engine.begin() as connection:
-                await connection.run_sync(Base.metadata.create_all)
-        yield runtime
-    finally:
-        await runtime.close()
+def process(db_url: str, create: bool = False) -> contextlib.AbstractAsyncContextManager[Runtime]:
+    return process_runtime(db_url, KEY, create, token=f"{BOT}:SCALE")
 
 
 async def test_the_senders_alive_are_counted_and_a_silent_one_drops_out(db_url: str) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from process_helpers import until
 
 from bot.runtime.resources import build_runtime
 from bot.runtime.settings import Settings
@@ -42,14 +41,6 @@ def framework() -> str:
     return "aiogram"
 
 
-async def _until(done: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        await asyncio.sleep(0.1)
-
-
 @pytest.mark.timeout(300)  # the dead process's leases run out before the resumption
 async def test_a_broadcast_killed_half_way_resumes_with_none_lost(
     db_url: str, tmp_path: Path, framework: str
@@ -76,7 +67,7 @@ async def test_a_broadcast_killed_half_way_resumes_with_none_lost(
         env = bot_environment(db_url, key, TOKEN, BOT_USERNAME, OUTBOX_LEASE_SECONDS="8")
         first = await start_bot_process(emulator.base_url, env, framework, log)
         try:
-            await _until(lambda: sum(copies(users)) >= RECIPIENTS // 3, 60, "a third delivered")
+            await until(lambda: sum(copies(users)) >= RECIPIENTS // 3, 60, "a third delivered")
         finally:
             await kill(first, signal.SIGKILL)
         at_kill = sum(copies(users))
@@ -85,7 +76,7 @@ async def test_a_broadcast_killed_half_way_resumes_with_none_lost(
         second = await start_bot_process(emulator.base_url, env, framework, log)
         try:
             # The dead process's leases run out before its messages are claimed again.
-            await _until(lambda: min(copies(users)) >= 1, 150, "everyone reached")
+            await until(lambda: min(copies(users)) >= 1, 150, "everyone reached")
             for _ in range(100):
                 async with runtime.uow_factory() as uow:
                     progress = await notices.progress(uow, notice_id)

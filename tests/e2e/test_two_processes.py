@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from process_helpers import until
 
 from bot.runtime.resources import build_runtime
 from bot.runtime.settings import Settings
@@ -33,14 +32,6 @@ from tg_emulator import Emulator
 RECIPIENTS = 240
 STANDING_BY = "this one stands by"
 SHARING = "2 senders share the bot's sending rate"
-
-
-async def _until(done: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        await asyncio.sleep(0.1)
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # SQLite serves one machine
@@ -68,9 +59,9 @@ async def test_two_processes_share_the_limit_and_the_polling(db_url: str, tmp_pa
         def said(framework: str, what: str) -> bool:
             return logs[framework].exists() and what in logs[framework].read_text(errors="replace")
 
-        await _until(lambda: all(said(f, SHARING) for f in logs), 120, "both sending")
+        await until(lambda: all(said(f, SHARING) for f in logs), 120, "both sending")
         await notice_to_estate(runtime.uow_factory, "本周六上午在会所举办亲子活动。")
-        await _until(lambda: min(copies(users)) >= 1, 120, "everyone reached")
+        await until(lambda: min(copies(users)) >= 1, 120, "everyone reached")
         await asyncio.sleep(1.0)  # a copy would come now
         assert copies(users) == [1] * RECIPIENTS
         assert emulator.too_many_requests == 0  # together under the bot-wide limit
@@ -82,7 +73,7 @@ async def test_two_processes_share_the_limit_and_the_polling(db_url: str, tmp_pa
         await kill(processes[poller], signal.SIGKILL)
         before = copies([newcomer])[0]
         await newcomer.send_text("/start")
-        await _until(lambda: copies([newcomer])[0] > before, 60, f"{other} answers after")
+        await until(lambda: copies([newcomer])[0] > before, 60, f"{other} answers after")
         assert said(other, "this process now leads: polling")
     except BaseException:
         for framework, log in logs.items():
