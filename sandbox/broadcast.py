@@ -6,20 +6,26 @@ Also the real bot as a process of its own (`guanjia run`), to be killed and star
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bot.runtime.resources import Runtime, build_runtime
+from bot.runtime.settings import Settings
 from bot.views import notices as notice_views
+from core.crypto import new_key
 from core.enums import BindingStatus, Relation
 from core.models import Building, ChatIdentity, Person, Unit, UnitBinding
 from core.services import directory, notices
 from core.services.notices import Audience, NewNotice, NoticeKind
 from core.uow import UnitOfWork, UnitOfWorkFactory
+from sandbox.world import BOT_USERNAME, TOKEN, prepare_database
 from tg_emulator import Emulator, SimUser
 
 CHUNK = 1000
@@ -155,3 +161,42 @@ async def kill(process: asyncio.subprocess.Process, how: int = signal.SIGKILL) -
 def copies(users: Sequence[SimUser]) -> list[int]:
     """How many bot messages each user has got."""
     return [sum(1 for m in user.transcript() if m.from_bot) for user in users]
+
+
+@dataclass
+class BroadcastScene:
+    emulator: Emulator
+    runtime: Runtime
+    users: list[SimUser]
+    notice_id: int
+    written: int
+    env: dict[str, str]  # for `guanjia run` processes: start_bot_process(…, scene.env, …)
+
+
+@contextlib.asynccontextmanager
+async def broadcast_scene(
+    database_url: str, recipients: int, lease_seconds: float = 30.0
+) -> AsyncIterator[BroadcastScene]:
+    """An emulator with Telegram's limits on, the sample estate with `recipients` residents in
+    an empty database, and one notice to all of them written to the outbox: what the broadcast
+    crash harness and test need before the first bot process starts."""
+    emulator = Emulator()  # Telegram's limits on: 30 a second per bot, about 1 per chat
+    await emulator.start(port=0)
+    emulator.add_bot(TOKEN, username=BOT_USERNAME, first_name="Guanjia")
+    key = new_key()
+    runtime = build_runtime(Settings(database_url=database_url, _env_file=None), key=key)  # type: ignore[call-arg]
+    try:
+        await prepare_database(runtime)
+        async with runtime.uow_factory() as uow:
+            users = await seed_residents(uow, emulator, recipients)
+            await uow.commit()
+        notice_id, written = await notice_to_estate(
+            runtime.uow_factory, "本周六上午在会所举办亲子活动。"
+        )
+        env = bot_environment(
+            database_url, key, TOKEN, BOT_USERNAME, OUTBOX_LEASE_SECONDS=str(lease_seconds)
+        )
+        yield BroadcastScene(emulator, runtime, users, notice_id, written, env)
+    finally:
+        await runtime.close()
+        await emulator.stop()

@@ -16,20 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.runtime.core import BATCH
-from bot.runtime.resources import build_runtime
-from bot.runtime.settings import Settings
-from core.crypto import new_key
 from core.services import notices
-from sandbox.broadcast import (
-    bot_environment,
-    copies,
-    kill,
-    notice_to_estate,
-    seed_residents,
-    start_bot_process,
-)
-from sandbox.world import BOT_USERNAME, TOKEN, prepare_database
-from tg_emulator import Emulator
+from sandbox.broadcast import broadcast_scene, copies, kill, start_bot_process
 
 
 @dataclass
@@ -77,37 +65,25 @@ async def crash_broadcast(
     rng = random.Random(seed)
     report = BroadcastCrashReport(database_url.split(":", 1)[0], trials, recipients)
     began = time.monotonic()
-    emulator = Emulator()  # Telegram's limits on: 30 a second per bot, about 1 per chat
-    await emulator.start(port=0)
-    emulator.add_bot(TOKEN, username=BOT_USERNAME, first_name="Guanjia")
-    key = new_key()
-    runtime = build_runtime(Settings(database_url=database_url, _env_file=None), key=key)  # type: ignore[call-arg]
     log = workdir / "bot.log"
-    try:
-        await prepare_database(runtime)
-        async with runtime.uow_factory() as uow:
-            users = await seed_residents(uow, emulator, recipients)
-            await uow.commit()
-        notice_id, _ = await notice_to_estate(runtime.uow_factory, "本周六上午在会所举办亲子活动。")
-        env = bot_environment(
-            database_url, key, TOKEN, BOT_USERNAME, OUTBOX_LEASE_SECONDS=str(lease_seconds)
-        )
+    async with broadcast_scene(database_url, recipients, lease_seconds) as scene:
+        users, env = scene.users, scene.env
         for _ in range(trials):
             if min(copies(users)) >= 1:
                 break  # everyone reached before the kills ran out
-            bot = await start_bot_process(emulator.base_url, env, "aiogram", log)
+            bot = await start_bot_process(scene.emulator.base_url, env, "aiogram", log)
             target = sum(copies(users)) + rng.randint(5, 40)
             await _until(lambda: sum(copies(users)) >= target, 120)  # noqa: B023
             await kill(bot, signal.SIGKILL)
             report.kills += 1
             report.delivered_at_kills.append(sum(copies(users)))
-        last = await start_bot_process(emulator.base_url, env, "aiogram", log)
+        last = await start_bot_process(scene.emulator.base_url, env, "aiogram", log)
         try:
             if not await _until(lambda: min(copies(users)) >= 1, lease_seconds + 300):
                 report.problems.append("somebody was never reached")
             for _ in range(600):
-                async with runtime.uow_factory() as uow:
-                    if (await notices.progress(uow, notice_id)).pending == 0:
+                async with scene.runtime.uow_factory() as uow:
+                    if (await notices.progress(uow, scene.notice_id)).pending == 0:
                         break
                 await asyncio.sleep(0.2)
             await asyncio.sleep(2.0)  # a copy would come now
@@ -120,9 +96,6 @@ async def crash_broadcast(
             report.problems.append(f"a chat got the notice {max(got)} times")
         if report.copies > report.kills * BATCH:
             report.problems.append(f"{report.copies} copies, beyond {BATCH} per kill")
-        report.too_many_requests = emulator.too_many_requests  # waited out: not a problem
-    finally:
-        await runtime.close()
-        await emulator.stop()
+        report.too_many_requests = scene.emulator.too_many_requests  # waited out: not a problem
     report.seconds = time.monotonic() - began
     return report

@@ -14,21 +14,8 @@ from pathlib import Path
 import pytest
 from process_helpers import until
 
-from bot.runtime.resources import build_runtime
-from bot.runtime.settings import Settings
-from core.crypto import new_key
-from core.models import Base
-from core.services import importer, notices
-from sandbox.broadcast import (
-    bot_environment,
-    copies,
-    kill,
-    notice_to_estate,
-    seed_residents,
-    start_bot_process,
-)
-from sandbox.world import BOT_USERNAME, SAMPLE_ESTATE, TOKEN
-from tg_emulator import Emulator
+from core.services import notices
+from sandbox.broadcast import BroadcastScene, broadcast_scene, copies, kill, start_bot_process
 
 RECIPIENTS = 300
 # What one process may hold unrecorded: its claims (OutboxSender.batch_size).
@@ -45,57 +32,45 @@ def framework() -> str:
 async def test_a_broadcast_killed_half_way_resumes_with_none_lost(
     db_url: str, tmp_path: Path, framework: str
 ) -> None:
-    emulator = Emulator()  # Telegram's limits on: 30 a second per bot, about 1 per chat
-    await emulator.start(port=0)
-    emulator.add_bot(TOKEN, username=BOT_USERNAME, first_name="Guanjia")
-    key = new_key()
-    runtime = build_runtime(Settings(database_url=db_url, _env_file=None), key=key)  # type: ignore[call-arg]
     log = tmp_path / "bot.log"
+    # An 8-second lease instead of 30: what the dead process held goes out sooner.
+    async with broadcast_scene(db_url, RECIPIENTS, lease_seconds=8) as scene:
+        try:
+            await _kill_half_way_and_resume(scene, framework, log)
+        except BaseException:
+            print(log.read_text(errors="replace")[-5000:] if log.exists() else "no bot log")
+            raise
+
+
+async def _kill_half_way_and_resume(scene: BroadcastScene, framework: str, log: Path) -> None:
+    users, env, runtime, emulator = scene.users, scene.env, scene.runtime, scene.emulator
+    notice_id = scene.notice_id
+    assert scene.written == RECIPIENTS
+    first = await start_bot_process(emulator.base_url, env, framework, log)
     try:
-        async with runtime.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        async with runtime.uow_factory() as uow:
-            await importer.import_csv(uow, SAMPLE_ESTATE.read_bytes())
-            users = await seed_residents(uow, emulator, RECIPIENTS)
-            await uow.commit()
-        notice_id, written = await notice_to_estate(
-            runtime.uow_factory, "本周六上午在会所举办亲子活动。"
-        )
-        assert written == RECIPIENTS
-
-        # An 8-second lease instead of 30: what the dead process held goes out sooner.
-        env = bot_environment(db_url, key, TOKEN, BOT_USERNAME, OUTBOX_LEASE_SECONDS="8")
-        first = await start_bot_process(emulator.base_url, env, framework, log)
-        try:
-            await until(lambda: sum(copies(users)) >= RECIPIENTS // 3, 60, "a third delivered")
-        finally:
-            await kill(first, signal.SIGKILL)
-        at_kill = sum(copies(users))
-        assert at_kill < RECIPIENTS, "killed too late to prove anything"
-
-        second = await start_bot_process(emulator.base_url, env, framework, log)
-        try:
-            # The dead process's leases run out before its messages are claimed again.
-            await until(lambda: min(copies(users)) >= 1, 150, "everyone reached")
-            for _ in range(100):
-                async with runtime.uow_factory() as uow:
-                    progress = await notices.progress(uow, notice_id)
-                if progress.pending == 0:
-                    break
-                await asyncio.sleep(0.2)
-        finally:
-            await kill(second, signal.SIGTERM)
-
-        got = copies(users)
-        extra = sum(got) - RECIPIENTS
-        print(f"delivered before the kill {at_kill}, copies {extra}, chats twice {got.count(2)}")
-        assert min(got) >= 1, "somebody was skipped"
-        assert max(got) <= 2, "a chat got the notice more than twice"
-        assert extra <= IN_FLIGHT_BOUND, f"{extra} copies"
-        assert (progress.recipients, progress.sent, progress.pending) == (RECIPIENTS,) * 2 + (0,)
-    except BaseException:
-        print(log.read_text(errors="replace")[-5000:] if log.exists() else "no bot log")
-        raise
+        await until(lambda: sum(copies(users)) >= RECIPIENTS // 3, 60, "a third delivered")
     finally:
-        await runtime.close()
-        await emulator.stop()
+        await kill(first, signal.SIGKILL)
+    at_kill = sum(copies(users))
+    assert at_kill < RECIPIENTS, "killed too late to prove anything"
+
+    second = await start_bot_process(emulator.base_url, env, framework, log)
+    try:
+        # The dead process's leases run out before its messages are claimed again.
+        await until(lambda: min(copies(users)) >= 1, 150, "everyone reached")
+        for _ in range(100):
+            async with runtime.uow_factory() as uow:
+                progress = await notices.progress(uow, notice_id)
+            if progress.pending == 0:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await kill(second, signal.SIGTERM)
+
+    got = copies(users)
+    extra = sum(got) - RECIPIENTS
+    print(f"delivered before the kill {at_kill}, copies {extra}, chats twice {got.count(2)}")
+    assert min(got) >= 1, "somebody was skipped"
+    assert max(got) <= 2, "a chat got the notice more than twice"
+    assert extra <= IN_FLIGHT_BOUND, f"{extra} copies"
+    assert (progress.recipients, progress.sent, progress.pending) == (RECIPIENTS,) * 2 + (0,)
