@@ -215,6 +215,47 @@ async def test_answers_queued_behind_their_chats_rate_go_out_once_and_in_order(
     assert transport.most_in_flight[1] == 1
 
 
+async def test_a_stopping_sender_gives_back_a_chats_backlog_and_the_next_sends_it_in_order(
+    runtime: Runtime, db_url: str
+) -> None:
+    # SIGTERM while a resident's answers wait at the chat's one a second: the stop does not
+    # wait them out (systemd or Docker would kill first); they are given back due now, and the
+    # next sender sends each once, in order.
+    per_chat = SendRates(per_second=1000, private_chat_burst=1, private_chat_per_second=1)
+    stopping = FakeTransport()
+    sender = sender_for(runtime, stopping, rates=per_chat)
+    answers = list(texts("回复", 8))
+    task = asyncio.create_task(sender.run())
+    await until(lambda: sender.writer_lease() is not None)
+    lease = sender.writer_lease()
+    assert lease is not None
+    async with runtime.uow_factory() as uow:
+        outbox.lease_to_writer(uow, lease)
+        for answer in answers:
+            await outbox.enqueue(uow, 1, {"text": answer})
+        await uow.commit()
+    sender.hand_over(lease, left_to_claims=False)
+    await until(lambda: stopping.delivered != [])
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    sent_before_stopping = stopping.texts(1)
+    assert len(sent_before_stopping) < len(answers) // 2
+    async with runtime.uow_factory() as uow:
+        left = (
+            await uow.session.scalars(
+                select(OutboxMessage.not_before).where(OutboxMessage.status == OutboxStatus.PENDING)
+            )
+        ).all()
+    assert left == [None] * (len(answers) - len(sent_before_stopping))  # due now, not leased
+
+    successor = FakeTransport()
+    async with opened(db_url) as other, running(sender_for(other, successor)) as next_sender:
+        next_sender.wake()
+        assert set(await settled(runtime)) == {OutboxStatus.SENT}
+    assert sent_before_stopping + successor.texts(1) == answers
+
+
 async def test_a_second_sender_never_sends_what_the_first_is_still_sending(
     runtime: Runtime, db_url: str
 ) -> None:

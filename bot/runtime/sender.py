@@ -163,7 +163,8 @@ class RateLimits:
         return limiter
 
 
-# An item and what came of it; None: not tried (its chat met a refusal first), to be released.
+# An item and what came of it; None: not tried (its chat met a refusal first, or the sender is
+# stopping), to be released.
 Outcome = tuple[OutboxItem, Delivery | None]
 
 
@@ -238,8 +239,9 @@ class OutboxSender:
                 self._wake.clear()
                 room = self.batch_size - len(self._claimed)
                 if room > 0:
-                    # What was claimed is sent and recorded even when we are stopped, so that
-                    # it is not left leased (and sent late, when the lease runs out).
+                    # What was claimed is taken in hand even when we are stopped, so that its
+                    # lanes give it back rather than leave it leased (and sent late, when the
+                    # lease runs out).
                     claim = asyncio.ensure_future(self._claim(room))
                     try:
                         claimed = await asyncio.shield(claim)
@@ -340,6 +342,16 @@ class OutboxSender:
                 if lane[0].kind == OutboxKind.SEND:
                     # Before the lease is looked at: the wait may be a recording round long.
                     await self._previous_send_recorded(chat_id)
+                if self._closed:
+                    # Stopping: what the lane has not begun to send is given back now, in
+                    # order, to whichever sender claims next (another process, or this one's
+                    # successor). Sent from here at the chat's one a second, a resident's
+                    # backlog made the stop wait tens of seconds, past what systemd or Docker
+                    # allow before they kill.
+                    for queued in lane:
+                        self._outcome((queued, None))
+                    lane.clear()
+                    break
                 item = lane.popleft()
                 until = self._leases.get(item.id)
                 if until is None or until - self.wall_clock.now() < self.lease / 2:
