@@ -9,8 +9,10 @@ rarely get the chance.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        connect_args = {"timeout": 30, "factory": RollbackOnClose}
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
         database = sqlite_file(url)
 
         @event.listens_for(engine.sync_engine, "do_connect")
@@ -77,6 +80,23 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     _add_autocommit_side(engine, url, kwargs)
     return engine
+
+
+class RollbackOnClose(sqlite3.Connection):
+    """A SQLite connection that ends its transaction before it closes.
+
+    A task cancelled while its statement runs (a shutdown, a timeout) leaves that statement
+    active in its cursor, and SQLAlchemy closes the connection it no longer trusts. SQLite then
+    keeps the connection alive as a "zombie", with its transaction and the database's write
+    lock, until the cursor is garbage-collected: every other writer in the process waited the
+    30-second busy timeout out and failed (the sender recording its last deliveries at SIGTERM
+    among them). A rollback first aborts the active statement and frees the lock."""
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self.in_transaction:
+                self.rollback()
+        super().close()
 
 
 # A few PostgreSQL connections beside an engine's pool, in autocommit: a statement there commits
