@@ -109,7 +109,20 @@ async def _serve(runtime: Runtime, settings: Settings, token: str, webhook: bool
         core = core_module.Core.build(runtime)
         run_front_end = channel.run_ptb if settings.framework == "ptb" else channel.run_aiogram
         freeze_startup_heap()
-        await run_front_end(core, token, settings.api_base, webhook, intake)
+        serving = asyncio.create_task(
+            run_front_end(core, token, settings.api_base, webhook, intake), name="front end"
+        )
+        try:
+            await asyncio.shield(serving)
+        except asyncio.CancelledError:
+            # Stopping: receiving ends first and the handlings under way finish, so that their
+            # answers still reach the sender; then the sender, the scheduler and the rest.
+            if polling is not None:
+                polling.cancel()
+                await asyncio.gather(polling, return_exceptions=True)
+            serving.cancel()
+            await asyncio.gather(serving, return_exceptions=True)
+            raise
     finally:
         if polling is not None:
             polling.cancel()
