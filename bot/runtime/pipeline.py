@@ -188,7 +188,7 @@ class Pipeline:
 
     async def finish(self, ctx: Context) -> None:
         await tell(ctx.uow, self.config)  # the news of what the handler did, for the others
-        if ctx.state_dirty:
+        if ctx.state_unsaved:
             if ctx.state is None:
                 await conversations.clear(ctx.uow, ctx.identity.id)
             else:
