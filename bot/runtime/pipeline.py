@@ -158,13 +158,14 @@ class Pipeline:
             holiday = await greetings.holiday_due(uow, identity, ctx.t.locale)
             if holiday is not None:
                 ctx.prefaces.append(ctx.t(HOLIDAY_GREETING, holiday=holiday))
-            await self._urgent_notices(ctx)
+            await self._urgent_notices(ctx, arrived.urgent_holds)
         return ctx
 
-    async def _urgent_notices(self, ctx: Context) -> None:
+    async def _urgent_notices(self, ctx: Context, any_holds: bool | None) -> None:
         """An urgent notice this resident's chat has not had yet comes before the answer, once
         (seed 001 一.12: important notices when they get in touch)."""
-        for notice in await notices.unseen_urgent(ctx.uow, ctx.identity.id, ctx.person_id):
+        unseen = await notices.unseen_urgent(ctx.uow, ctx.identity.id, ctx.person_id, any_holds)
+        for notice in unseen:
             await notices.mark_seen(ctx.uow, notice.id, ctx.identity.id)
             await outbox.enqueue(
                 ctx.uow,
@@ -187,7 +188,7 @@ class Pipeline:
 
     async def finish(self, ctx: Context) -> None:
         await tell(ctx.uow, self.config)  # the news of what the handler did, for the others
-        if ctx.state_dirty:
+        if ctx.state_unsaved:
             if ctx.state is None:
                 await conversations.clear(ctx.uow, ctx.identity.id)
             else:

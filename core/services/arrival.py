@@ -1,8 +1,9 @@
 """An update arrives: it is claimed (Telegram delivers at least once), its sender's identity is
-touched, and their roles and dialog in progress are read.
+touched, and their roles and dialog in progress are read; on PostgreSQL also whether an urgent
+notice holds anywhere, which a resident's update asks next (core.services.notices).
 
 This runs for every update, so on PostgreSQL it is one statement: each round trip to the
-database costs the bot a fifth of a millisecond of CPU, and these were four. On SQLite, where a
+database costs the bot a fifth of a millisecond of CPU, and these were five. On SQLite, where a
 statement costs no round trip, the four services run one after the other. Either way the result
 is the same, and a first contact (no identity yet) takes the services' way.
 """
@@ -18,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.enums import BindingStatus, Role
 from core.models import ChatIdentity, ConversationState, ProcessedUpdate, StaffRole, UnitBinding
-from core.services import conversations, identities, people, updates
+from core.services import conversations, identities, notices, people, updates
 from core.services.conversations import DialogState
 from core.services.identities import IdentityView
 from core.uow import UnitOfWork
@@ -29,6 +30,9 @@ class Arrival:
     identity: IdentityView
     roles: frozenset[Role]
     state: DialogState | None
+    # Whether an urgent notice holds anywhere (notices.urgent_holds), asked in the same
+    # statement on PostgreSQL; None where it was not asked.
+    urgent_holds: bool | None = None
 
 
 async def arrive(
@@ -75,12 +79,13 @@ def _from_row(uow: UnitOfWork, row: Any) -> Arrival:
     if row.resident:
         roles.add(Role.RESIDENT)
     state = conversations.current(row.dialog, row.step, row.data, row.updated_at, uow.clock.now())
-    return Arrival(identity, frozenset(roles), state)
+    return Arrival(identity, frozenset(roles), state, row.urgent_holds)
 
 
 @cache
 def _arrival_statement() -> Select[Any]:
-    """Built once: the claim, the touch (only if the claim is fresh), roles and dialog.
+    """Built once: the claim, the touch (only if the claim is fresh), roles and dialog, and
+    whether an urgent notice holds (a resident's update would ask next).
 
     The touch and the roles are those of identities.touch and people.roles_of; an expired
     draft reads as none (conversations.current) and is overwritten by the next one. Written on
@@ -138,6 +143,7 @@ def _arrival_statement() -> Select[Any]:
         states.c.step,
         states.c.data,
         states.c.updated_at,
+        notices.urgent_holds(bindparam("in_now")).label("urgent_holds"),
     ).select_from(
         one_row.outerjoin(touched, true()).outerjoin(states, states.c.identity_id == touched.c.id)
     )

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -693,24 +693,27 @@ async def for_resident(
     ]
 
 
+def urgent_holds(now: Any) -> ColumnElement[bool]:
+    """Whether an urgent notice holds anywhere at `now` (a value or a bound parameter). The
+    statuses are compared one by one rather than with IN, which SQLAlchemy expands anew at
+    each execution."""
+    return exists().where(
+        Notice.kind == NoticeKind.URGENT.value,
+        or_(*(Notice.status == status.value for status in LIVE)),
+        or_(Notice.valid_until.is_(None), Notice.valid_until > now),
+    )
+
+
 async def unseen_urgent(
-    uow: UnitOfWork, identity_id: int, person_id: int | None
+    uow: UnitOfWork, identity_id: int, person_id: int | None, any_holds: bool | None = None
 ) -> list[NoticeView]:
     """The urgent notices for the resident's homes this chat has not had yet: neither by the
-    broadcast nor shown at a contact. Runs on each resident's update: one small query while no
-    urgent notice holds anywhere."""
-    if person_id is None:
+    broadcast nor shown at a contact. Runs on each resident's update: while no urgent notice
+    holds anywhere, nothing but one small query, and not even that where the caller knows
+    already (`any_holds`: the arrival's statement asks, core.services.arrival)."""
+    if person_id is None or any_holds is False:
         return []
-    any_urgent = await uow.session.scalar(
-        select(Notice.id)
-        .where(
-            Notice.kind == NoticeKind.URGENT,
-            Notice.status.in_([str(s) for s in LIVE]),
-            or_(Notice.valid_until.is_(None), Notice.valid_until > uow.clock.now()),
-        )
-        .limit(1)
-    )
-    if any_urgent is None:
+    if any_holds is None and not await uow.session.scalar(select(urgent_holds(uow.clock.now()))):
         return []
     urgent = await for_resident(uow, person_id, (NoticeKind.URGENT,))
     if not urgent:

@@ -59,7 +59,7 @@ from sqlalchemy.orm import aliased
 from core.crypto import Cipher, is_sealed
 from core.enums import OutboxKind, OutboxStatus, UploadKind
 from core.models import OutboxFile, OutboxMessage, UTCDateTime
-from core.services import identities
+from core.services import conversations, identities
 from core.uow import UnitOfWork
 
 LEASE = timedelta(seconds=30)
@@ -147,10 +147,12 @@ async def enqueue(
     target_message_id: int | None = None,
     paid_broadcast: bool = False,
     files: Sequence[OutgoingFile] = (),
+    dialog: conversations.StateWrite | None = None,
 ) -> int:
     """Writes one message in one statement (and its uploads in a second one). Under a writer's
     lease, the first message of a chat also asks, in that statement, whether the chat has an
-    earlier message waiting."""
+    earlier message waiting. `dialog`: the sender's dialog state, written by the same statement
+    (PostgreSQL only: conversations.written_along)."""
     if files:
         payload = {**payload, "files": len(files)}  # tells a claim to load them
     params: dict[str, Any] = {
@@ -175,6 +177,10 @@ async def enqueue(
             params["v_until"] = lease.until
         elif in_line:
             params["v_not_before"], params["v_attempts"] = lease.until, 1
+    if dialog is not None:
+        asking = statement is _insert_asking_for_earlier()
+        statement = _insert_writing_dialog(asking, dialog.state is None)
+        params.update(conversations.along_params(dialog, params["v_created_at"]))
     row = (await uow.session.execute(statement, params)).one()
     leased = row.not_before is not None
     if lease is not None:
@@ -234,7 +240,11 @@ def _values(not_before: Any, attempts: Any) -> dict[str, Any]:
         "paid_broadcast",
     )
     values = {column: _param(column) for column in columns}
-    values.update(status=OutboxStatus.PENDING.value, not_before=not_before, attempts=attempts)
+    # sent_pieces given, not left to its Python default: a statement carrying a CTE of its
+    # own (_insert_writing_dialog) would not fill that default in (SQLAlchemy 2.1).
+    values.update(
+        status=OutboxStatus.PENDING.value, not_before=not_before, attempts=attempts, sent_pieces=0
+    )
     return values
 
 
@@ -255,6 +265,12 @@ def _insert_asking_for_earlier() -> Any:
     until = bindparam("v_until", type_=UTCDateTime())
     values = _values(case((earlier, null()), else_=until), case((earlier, 0), else_=1))
     return insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.not_before)
+
+
+@cache
+def _insert_writing_dialog(asking_for_earlier: bool, clear: bool) -> Any:
+    written = _insert_asking_for_earlier() if asking_for_earlier else _insert()
+    return written.add_cte(conversations.written_along(clear))
 
 
 def seal_payload(cipher: Cipher, payload: dict[str, Any]) -> bytes:
