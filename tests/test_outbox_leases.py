@@ -256,6 +256,19 @@ async def test_a_stopping_sender_gives_back_a_chats_backlog_and_the_next_sends_i
     assert sent_before_stopping + successor.texts(1) == answers
 
 
+async def test_a_stop_that_comes_as_the_sender_is_woken_still_stops(runtime: Runtime) -> None:
+    # Python 3.11's asyncio.wait_for returned the woken wait's result and dropped the
+    # cancellation that came with it: the sender went on for good and the stop never ended.
+    sender = sender_for(runtime, FakeTransport())
+    task = asyncio.create_task(sender.run())
+    await until(lambda: sender.writer_lease() is not None)
+    await asyncio.sleep(0.2)  # its first claim found nothing: it waits to be woken
+    sender.wake()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=10)
+    assert task in done and task.cancelled()
+
+
 async def test_a_second_sender_never_sends_what_the_first_is_still_sending(
     runtime: Runtime, db_url: str
 ) -> None:

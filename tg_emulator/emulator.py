@@ -332,7 +332,9 @@ class Emulator:
             },
         )
         try:
-            return await asyncio.wait_for(asyncio.shield(pending.future), wait_seconds)
+            # asyncio.timeout, not wait_for, which loses a cancellation on Python 3.11.
+            async with asyncio.timeout(wait_seconds):
+                return await asyncio.shield(pending.future)
         except TimeoutError:
             return None
 

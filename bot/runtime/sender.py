@@ -252,8 +252,7 @@ class OutboxSender:
                     if len(claimed[0]) == room:
                         continue  # more may be waiting
                 if not self._wake.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    await _wait_at_most(self._wake, IDLE_POLL_SECONDS)
         finally:
             # Lanes under way finish even if we are cancelled again meanwhile.
             self._closed = True
@@ -566,8 +565,7 @@ class OutboxSender:
         gathering and transaction goes in the next."""
         while self._outcomes:
             if not self._closed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._gathered.wait(), RECORD_GATHER_SECONDS)
+                await _wait_at_most(self._gathered, RECORD_GATHER_SECONDS)
             self._gathered.clear()
             outcomes, self._outcomes = self._outcomes, []
             # A message whose lease was lost under its send is another sender's now: that it
@@ -601,6 +599,15 @@ class OutboxSender:
 
 def _progress(delivery: Delivery) -> tuple[int, int | None]:
     return delivery.sent_pieces, delivery.message_id if delivery.sent_pieces else None
+
+
+async def _wait_at_most(event: asyncio.Event, seconds: float) -> None:
+    """Until the event is set or the time is up. Not asyncio.wait_for: on Python 3.11 it loses a
+    cancellation that comes as the event is set, and a stop arriving as the sender was woken
+    left it running for good (the process, or a test's bot, never ended)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
 
 
 async def _once_more_if_disconnected(work: Callable[[], Awaitable[T]]) -> T:
